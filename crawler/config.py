@@ -1,0 +1,194 @@
+"""The one configuration model: defaults, then a config file, then CLI flags.
+
+A :class:`Config` is a frozen value passed down explicitly to every stage.  It is
+loaded from ``--config FILE`` (TOML, keys at the top level or under ``[crawler]``)
+or, when no file is named, from ``[tool.crawler]`` in ``./pyproject.toml``; CLI
+flags override single fields with :func:`dataclasses.replace`.  Every value
+validates itself and fails fast with a :class:`crawler.errors.UsageError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler import defaults
+from crawler.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectTo:
+    """curl's ``--connect-to HOST:PORT:TARGET_HOST:TARGET_PORT``.
+
+    Requests for HOST:PORT open their connection to TARGET_HOST:TARGET_PORT; the
+    Host header and the TLS server name stay those of the URL.  An empty HOST or
+    PORT matches any; an empty TARGET_HOST or TARGET_PORT keeps the original.
+    """
+
+    host: str
+    port: int | None
+    target_host: str
+    target_port: int | None
+
+    @classmethod
+    def parse(cls, spec: str) -> ConnectTo:
+        match = re.fullmatch(
+            r"(\[[^\]]*\]|[^:\[\]]*):(\d*):(\[[^\]]*\]|[^:\[\]]*):(\d*)", spec.strip()
+        )
+        if match is None:
+            raise UsageError(
+                f"--connect-to {spec!r}: expected HOST:PORT:TARGET_HOST:TARGET_PORT"
+            )
+        host, port, target_host, target_port = match.groups()
+        return cls(
+            host=host.strip("[]").lower(),
+            port=_port(port, spec),
+            target_host=target_host.strip("[]"),
+            target_port=_port(target_port, spec),
+        )
+
+    def matches(self, host: str, port: int) -> bool:
+        return (not self.host or self.host == host.lower()) and (
+            self.port is None or self.port == port
+        )
+
+
+def _port(text: str, spec: str) -> int | None:
+    if not text:
+        return None
+    value = int(text)
+    if not 0 < value < 65536:
+        raise UsageError(f"--connect-to {spec!r}: port {value} is out of range")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a crawl can be told.  See crawler.defaults for units."""
+
+    concurrency: int = defaults.CONCURRENCY
+    per_host: int = defaults.PER_HOST
+    min_interval: float = defaults.MIN_INTERVAL
+    timeout: float = defaults.TIMEOUT
+    connect_timeout: float = defaults.CONNECT_TIMEOUT
+    retries: int = defaults.RETRIES
+    backoff_base: float = defaults.BACKOFF_BASE
+    backoff_cap: float = defaults.BACKOFF_CAP
+    jitter: float = defaults.JITTER
+    retry_after_cap: float = defaults.RETRY_AFTER_CAP
+    max_redirects: int = defaults.MAX_REDIRECTS
+    max_body_bytes: int = defaults.MAX_BODY_BYTES
+    max_decoded_bytes: int = defaults.MAX_DECODED_BYTES
+    robots: bool = defaults.ROBOTS
+    crawl_delay_cap: float = defaults.CRAWL_DELAY_CAP
+    allow_private: bool = defaults.ALLOW_PRIVATE
+    user_agent: str = defaults.USER_AGENT
+    connect_to: tuple[ConnectTo, ...] = ()
+    cacert: Path | None = None
+    exclude: tuple[str, ...] = ()  # regular expressions; matching URLs are skipped
+    seed: int | None = None  # seeds the retry jitter, for reproducible runs
+
+    def __post_init__(self) -> None:
+        for name in ("concurrency", "per_host"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name.replace('_', '-')} must be at least 1")
+        for name in ("retries", "max_redirects"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"{name.replace('_', '-')} must not be negative")
+        for name in ("timeout", "connect_timeout", "max_body_bytes", "max_decoded_bytes"):
+            if getattr(self, name) <= 0:
+                raise UsageError(f"{name.replace('_', '-')} must be positive")
+        for name in (
+            "min_interval",
+            "backoff_base",
+            "backoff_cap",
+            "jitter",
+            "retry_after_cap",
+            "crawl_delay_cap",
+        ):
+            if getattr(self, name) < 0:
+                raise UsageError(f"{name.replace('_', '-')} must not be negative")
+        for pattern in self.exclude:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise UsageError(f"exclude pattern {pattern!r}: {exc}") from None
+        if self.cacert is not None and not self.cacert.is_file():
+            raise UsageError(f"--cacert {self.cacert}: no such file")
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
+        """A new Config with the given fields replaced (None values are ignored)."""
+        return dataclasses.replace(
+            self, **{key: value for key, value in overrides.items() if value is not None}
+        )
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+
+
+def from_mapping(values: Mapping[str, Any], source: str) -> Config:
+    """Build a Config from a TOML table; ``source`` names it in error messages."""
+    overrides: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        key = raw_key.replace("-", "_")
+        if key not in _FIELDS:
+            raise UsageError(f"{source}: unknown setting {raw_key!r}")
+        overrides[key] = _coerce(key, value, source)
+    return Config().with_overrides(overrides)
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    default = getattr(Config(), key)
+    if key == "connect_to":
+        return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key, source))
+    if key == "exclude":
+        return tuple(str(item) for item in _as_list(value, key, source))
+    if key == "cacert":
+        return Path(str(value))
+    expected: type = type(default) if default is not None else int
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise UsageError(f"{source}: {key} must be {expected.__name__}, not {value!r}")
+    return value
+
+
+def _as_list(value: Any, key: str, source: str) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise UsageError(f"{source}: {key} must be a list")
+    return value
+
+
+def load(path: Path | None) -> Config:
+    """The Config from ``path``, or from ./pyproject.toml's [tool.crawler], or defaults."""
+    if path is None:
+        pyproject = Path("pyproject.toml")
+        if not pyproject.is_file():
+            return Config()
+        table = _read_toml(pyproject).get("tool", {}).get("crawler")
+        return from_mapping(table, f"{pyproject} [tool.crawler]") if table else Config()
+    document = _read_toml(path)
+    table = document.get("crawler", document)
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [crawler] must be a table")
+    return from_mapping(table, str(path))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+
+
+__all__ = ["Config", "ConnectTo", "from_mapping", "load"]
