@@ -41,9 +41,7 @@ class ConnectTo:
             r"(\[[^\]]*\]|[^:\[\]]*):(\d*):(\[[^\]]*\]|[^:\[\]]*):(\d*)", spec.strip()
         )
         if match is None:
-            raise UsageError(
-                f"--connect-to {spec!r}: expected HOST:PORT:TARGET_HOST:TARGET_PORT"
-            )
+            raise UsageError(f"--connect-to {spec!r}: expected HOST:PORT:TARGET_HOST:TARGET_PORT")
         host, port, target_host, target_port = match.groups()
         return cls(
             host=host.strip("[]").lower(),

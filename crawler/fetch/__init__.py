@@ -1,0 +1,21 @@
+"""The HTTP engine: the only part of the crawler that imports aiohttp.
+
+Stages ask :class:`Fetcher` for a URL and get back a :class:`Fetched` value whose
+:class:`~crawler.outcomes.LinkResult` is already classified.  Inside, one module
+per policy, in the order a request meets them::
+
+    urls      is it an absolute http(s) URL at all?           -> invalid
+    robots    may we fetch it (RFC 9309)?                     -> skipped
+    resolver  --connect-to, and the private-address guard     -> skipped
+    hosts     per-host concurrency, interval, 429 slow-down
+    client    redirects, the time budget, retries
+    body      bounded reading and decoding of the body
+    classify  aiohttp/asyncio exceptions and statuses -> Result (the one place)
+    retry     whether to try again, and after how long (pure)
+"""
+
+from __future__ import annotations
+
+from crawler.fetch.client import Fetched, Fetcher
+
+__all__ = ["Fetched", "Fetcher"]

@@ -1,0 +1,71 @@
+"""Bounded body reading: stop as soon as enough has arrived, and never past the caps.
+
+Bodies are decoded here rather than by aiohttp so that decompression itself is
+bounded: ``zlib``'s ``max_length`` keeps a gzip bomb from expanding beyond
+``max_decoded`` bytes in memory, whatever its compressed size.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+
+# Given the response headers (lower-case names) and the decoded prefix, True once it is enough.
+StopRule = Callable[[Mapping[str, str], bytes], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    data: bytes  # the decoded prefix that was read
+    wire_bytes: int  # bytes read from the connection
+    complete: bool  # the whole body was read
+    capped: str | None  # which cap stopped the reading, if one did
+
+
+class _Decoder:
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        self.passthrough = encoding in ("", "identity")
+        # 47 = 32 + 15: accept a gzip or a zlib header; raw deflate is tried on error.
+        self._inflate = None if self.passthrough else zlib.decompressobj(47)
+        self._raw_fallback = encoding == "deflate"
+        self.exhausted = False  # output cap reached with input left over
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        if self._inflate is None:
+            return chunk[:room]
+        try:
+            out = self._inflate.decompress(chunk, max(room, 1))
+        except zlib.error:
+            if not self._raw_fallback:
+                raise
+            self._raw_fallback = False
+            self._inflate = zlib.decompressobj(-15)
+            out = self._inflate.decompress(chunk, max(room, 1))
+        if self._inflate.unconsumed_tail:
+            self.exhausted = True
+        return out[:room]
+
+
+async def read_body(
+    chunks: AsyncIterator[bytes],
+    headers: Mapping[str, str],
+    stop: StopRule | None,
+    max_wire: int,
+    max_decoded: int,
+) -> Body:
+    """Read decoded bytes until ``stop`` says enough, the body ends, or a cap is hit."""
+    decoder = _Decoder(headers.get("content-encoding", ""))
+    data = bytearray()
+    wire = 0
+    async for chunk in chunks:
+        wire += len(chunk)
+        data += decoder.feed(chunk, max_decoded - len(data))
+        if decoder.exhausted or len(data) >= max_decoded:
+            return Body(bytes(data), wire, False, f"decoded size cap {max_decoded} B")
+        if wire >= max_wire:
+            return Body(bytes(data), wire, False, f"body size cap {max_wire} B")
+        if stop is not None and stop(headers, bytes(data)):
+            return Body(bytes(data), wire, False, None)
+    return Body(bytes(data), wire, True, None)

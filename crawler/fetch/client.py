@@ -1,0 +1,350 @@
+"""The Fetcher: one aiohttp session, and every policy applied to each request.
+
+``Fetcher.fetch(url)`` returns a :class:`Fetched` whose LinkResult is already
+classified; expected failures never escape as exceptions.  Redirects are followed
+here, hop by hop, so each hop meets robots.txt, the private-address guard and the
+host's politeness limits, and the chain (final URL, hop count) is recorded.
+
+The time budget (``timeout``) covers one attempt's requests and reads across all
+hops, but not the time spent queueing for a host slot: politeness is ours, not the
+server's fault.  Retries wait per :mod:`crawler.fetch.retry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+
+from crawler import defaults
+from crawler.config import Config
+from crawler.fetch.body import Body, StopRule, read_body
+from crawler.fetch.classify import Verdict, classify_exception, classify_status
+from crawler.fetch.hosts import HostPool
+from crawler.fetch.resolver import GuardedResolver, is_private_address, refusal_for_literal
+from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
+from crawler.fetch.robots import RobotsCache
+from crawler.fetch.urls import invalid_reason, is_http_url
+from crawler.outcomes import LinkResult, Result
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
+DRAIN_BYTES = 64 * 1024  # a body this small is read to the end so the connection is reused
+_NO_BODY = Body(b"", 0, True, None)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A classified result, with what was read of the final response."""
+
+    link: LinkResult
+    headers: Mapping[str, str] = field(default_factory=dict)  # final response, lower-case names
+    body: bytes = b""  # decoded prefix read, per the caller's stop rule
+    wire_bytes: int = 0  # bytes of the final body read from the connection
+    complete: bool = False  # the whole body was read
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    verdict: Verdict
+    url: str  # the URL of the last hop
+    redirects: int = 0
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Body = _NO_BODY
+    retry_after: float | None = None
+
+
+class Fetcher:
+    """Fetches URLs politely over one session; use as ``async with Fetcher(config)``."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        resolver: AbstractResolver | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self._inner_resolver = resolver
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random(config.seed)
+        self._backoff = Backoff(
+            config.backoff_base, config.backoff_cap, config.jitter, config.retry_after_cap
+        )
+        self._hosts = HostPool(
+            config.per_host,
+            config.min_interval,
+            defaults.SLOWDOWN_INTERVAL,
+            defaults.SLOWDOWN_CAP,
+            sleep=sleep,
+        )
+        self._robots = RobotsCache(self._fetch_robots, defaults.ROBOTS_TOKEN)
+        self._exclude = tuple(re.compile(pattern) for pattern in config.exclude)
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def hosts(self) -> HostPool:
+        return self._hosts
+
+    async def __aenter__(self) -> Self:
+        resolver = GuardedResolver(
+            self.config.connect_to, self.config.allow_private, self._inner_resolver
+        )
+        ssl_context: ssl.SSLContext | bool = True
+        if self.config.cacert is not None:
+            ssl_context = ssl.create_default_context(cafile=str(self.config.cacert))
+        connector = aiohttp.TCPConnector(
+            resolver=resolver, ssl=ssl_context, limit=0, limit_per_host=0, ttl_dns_cache=300
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout),
+            auto_decompress=False,
+            headers={
+                "User-Agent": self.config.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
+                "image/avif,image/webp,*/*;q=0.8",
+                "Accept-Language": "en;q=0.9,*;q=0.5",
+                "Accept-Encoding": "gzip, deflate",
+            },
+            max_line_size=32 * 1024,
+            max_field_size=32 * 1024,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._robots.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        stop: StopRule | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fetched:
+        """Check ``url``: follow redirects, retry transient failures, classify the outcome.
+
+        ``stop`` decides how much of a successful body to read: None reads none of it,
+        otherwise reading stops once ``stop(headers, prefix)`` is true (or at a cap).
+        An answer whose wanted part never arrives is a timeout: a server that sends
+        headers and then drips bytes forever has not answered.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        if not is_http_url(url):
+            return Fetched(LinkResult(url, Result.INVALID, detail=invalid_reason(url)))
+        attempts = 0
+        while True:
+            attempts += 1
+            attempt = await self._attempt(url, stop, headers, self.config.max_redirects, True)
+            outcome = AttemptOutcome(
+                status=attempt.status,
+                timed_out=attempt.verdict.timed_out,
+                reset=attempt.verdict.reset,
+                bot_wall=attempt.verdict.bot_wall,
+                retry_after=attempt.retry_after,
+            )
+            if attempts > self.config.retries or not is_retryable(outcome):
+                break
+            await self._sleep(self._backoff.delay(attempts, outcome, self._rng))
+        link = LinkResult(
+            url=url,
+            result=attempt.verdict.result,
+            status=attempt.status,
+            final_url=attempt.url if attempt.status is not None else None,
+            redirects=attempt.redirects,
+            attempts=attempts,
+            elapsed_ms=round((loop.time() - started) * 1000),
+            detail=attempt.verdict.detail,
+            content_type=_media_type(attempt.headers),
+        )
+        body = attempt.body
+        return Fetched(link, attempt.headers, body.data, body.wire_bytes, body.complete)
+
+    async def _attempt(
+        self,
+        url: str,
+        stop: StopRule | None,
+        headers: Mapping[str, str] | None,
+        max_redirects: int,
+        robots: bool,
+        max_body: int | None = None,
+    ) -> _Attempt:
+        """One attempt: every hop of the redirect chain, within one time budget."""
+        remaining = self.config.timeout
+        seen = {url}
+        current = url
+        redirects = 0
+        loop = asyncio.get_running_loop()
+        while True:
+            refusal = await self._refusal(current, robots)
+            if refusal is not None:
+                return _Attempt(Verdict(Result.SKIPPED, refusal), current, redirects)
+            parts = urlsplit(current)
+            host = (parts.hostname or "").lower()
+            async with self._hosts.slot(host):
+                hop_started = loop.time()
+                try:
+                    async with asyncio.timeout(remaining):
+                        hop = await self._request(current, redirects, stop, headers, max_body)
+                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                    return _Attempt(
+                        classify_exception(exc, self.config.timeout), current, redirects
+                    )
+                remaining -= loop.time() - hop_started
+            if hop.status == 429:
+                self._hosts.slow_down(host)
+            location = hop.headers.get("location")
+            if hop.status not in REDIRECT_STATUSES or not location:
+                return hop
+            target = urljoin(current, location.strip())
+            redirects += 1
+            if not is_http_url(target):
+                detail = f"redirect to a non-http(s) URL: {target[:200]}"
+                return _Attempt(Verdict(Result.INVALID, detail), current, redirects, hop.status)
+            if target in seen:
+                detail = f"redirect loop after {redirects} hops at {target[:200]}"
+                return _Attempt(Verdict(Result.ERROR, detail), current, redirects, hop.status)
+            if redirects > max_redirects:
+                detail = f"too many redirects (more than {max_redirects})"
+                return _Attempt(Verdict(Result.ERROR, detail), current, redirects, hop.status)
+            if remaining <= 0:
+                verdict = classify_exception(TimeoutError(), self.config.timeout)
+                return _Attempt(verdict, current, redirects)
+            seen.add(target)
+            current = target
+
+    async def _request(
+        self,
+        url: str,
+        redirects: int,
+        stop: StopRule | None,
+        headers: Mapping[str, str] | None,
+        max_body: int | None,
+    ) -> _Attempt:
+        assert self._session is not None, "Fetcher used outside 'async with'"
+        async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+            peer_refusal = self._peer_refusal(response)
+            if peer_refusal is not None:
+                response.close()
+                return _Attempt(Verdict(Result.SKIPPED, peer_refusal), url, redirects)
+            status = response.status
+            response_headers = {name.lower(): value for name, value in response.headers.items()}
+            body = await self._read(response, response_headers, stop, max_body)
+            verdict = (
+                Verdict(Result.OK)
+                if status in REDIRECT_STATUSES
+                else classify_status(status, response_headers, body.data)
+            )
+            return _Attempt(
+                verdict,
+                url,
+                redirects,
+                status,
+                response_headers,
+                body,
+                parse_retry_after(response_headers.get("retry-after")),
+            )
+
+    async def _read(
+        self,
+        response: aiohttp.ClientResponse,
+        headers: Mapping[str, str],
+        stop: StopRule | None,
+        max_body: int | None,
+    ) -> Body:
+        status = response.status
+        if 200 <= status < 300 and stop is not None:
+            rule: StopRule | None = stop
+        elif status >= 400 or status == 999:
+            # Enough of an error page to recognise a bot wall.
+            def rule(headers: Mapping[str, str], data: bytes) -> bool:
+                return len(data) >= defaults.SNIFF_BYTES
+        elif (response.content_length or DRAIN_BYTES + 1) <= DRAIN_BYTES:
+            rule = None  # small: read it all so that the connection can be reused
+        else:
+            response.close()
+            return _NO_BODY
+        body = await read_body(
+            response.content.iter_chunked(16 * 1024),
+            headers,
+            rule,
+            max_body or self.config.max_body_bytes,
+            self.config.max_decoded_bytes,
+        )
+        if not body.complete:
+            response.close()
+        return body
+
+    def _peer_refusal(self, response: aiohttp.ClientResponse) -> str | None:
+        """Second line of the guard: the address actually connected to."""
+        if self.config.allow_private or response.connection is None:
+            return None
+        transport = response.connection.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        if not peer:
+            return None
+        host = response.url.host or ""
+        port = response.url.port or 0
+        if any(rule.matches(host, port) for rule in self.config.connect_to):
+            return None
+        if is_private_address(str(peer[0])):
+            return f"private-address guard: {host} connected to {peer[0]}"
+        return None
+
+    async def _refusal(self, url: str, robots: bool) -> str | None:
+        """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt."""
+        for pattern in self._exclude:
+            if pattern.search(url):
+                return f"excluded by rule {pattern.pattern!r}"
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        refusal = refusal_for_literal(host, port, self.config.connect_to, self.config.allow_private)
+        if refusal is not None:
+            return refusal
+        if not (robots and self.config.robots):
+            return None
+        reason, delay = await self._robots.verdict(url)
+        if delay is not None and delay > 0:
+            self._hosts.honour_crawl_delay(host.lower(), min(delay, self.config.crawl_delay_cap))
+        return reason
+
+    async def _fetch_robots(self, robots_url: str) -> tuple[int | None, bytes]:
+        def never(headers: Mapping[str, str], data: bytes) -> bool:
+            return False
+
+        attempt = await self._attempt(
+            robots_url, never, None, ROBOTS_MAX_REDIRECTS, False, defaults.ROBOTS_MAX_BYTES
+        )
+        if attempt.status is None or attempt.verdict.result in (Result.ERROR, Result.SKIPPED):
+            return None, b""
+        return attempt.status, attempt.body.data
+
+
+def _media_type(headers: Mapping[str, str]) -> str | None:
+    value = headers.get("content-type")
+    if not value:
+        return None
+    return value.split(";", 1)[0].strip().lower() or None
