@@ -1,0 +1,26 @@
+"""Extract: what an HTML page says about itself (pure functions, no network).
+
+Stage of the pipeline after ``fetch`` and ``checks``: given the bytes of a page
+and the URL it came from, report its title, description, canonical and AMP
+URLs, share image, dates, author, site name, language and type, so ``enrich``
+can compare them with the article's front matter.
+
+The modules read in the order data flows through them:
+
+``charset``     bytes -> text (BOM, HTTP header, ``<meta>``, UTF-8, windows-1252)
+``head``        where the head ends; the fetcher's early stop; JSON-LD anywhere
+``sources``     ``<meta>``, ``<link>``, ``<title>``, microdata, bylines -> evidence
+``jsonld``      schema.org JSON-LD (``@graph``, ``@id``, broken blocks) -> evidence
+``evidence``    the candidate values, keyed by source
+``normalize``   URLs, text, titles, authors, languages
+``dates``       any date a page writes -> UTC ISO 8601
+``metadata``    the per-field trust order and :class:`PageMetadata`
+"""
+
+from __future__ import annotations
+
+from crawler.extract.charset import decode_html
+from crawler.extract.head import head_complete
+from crawler.extract.metadata import PageMetadata, extract
+
+__all__ = ["PageMetadata", "decode_html", "extract", "head_complete"]

@@ -1,0 +1,146 @@
+"""Clean the raw strings a page declares into the values ``extract`` reports.
+
+Every source (JSON-LD, Open Graph, ``<title>``...) hands its raw strings to these
+functions; a function returns None when a value is unusable, so the next source
+in the trust order gets its turn.  Empty and whitespace-only values count as
+absent everywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Final
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+AUTHOR_MAX_CHARS: Final = 128  # a longer "author" is a sentence, not a name
+
+_TAG = re.compile(r"</?[A-Za-z!][^<>]*>")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_BY = re.compile(r"^(?:by|por|von|par|di|door)\s*:?\s+", re.IGNORECASE)
+_URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//|^www\.|^[\w.-]+\.[a-z]{2,}/", re.IGNORECASE)
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+# Separators that sites put between a headline and their own name in <title>.
+_TITLE_SEPARATORS: Final = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " / ", " ~ ")
+_PREFIX_SEPARATORS: Final = (": ", *_TITLE_SEPARATORS)
+_PUBLIC_SUFFIX_PARTS: Final = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "ne", "or"})
+
+
+def clean_text(value: object) -> str | None:
+    """Decode entities, drop stray tags and invisible characters, collapse whitespace."""
+    if not isinstance(value, str):
+        return None
+    text = value
+    # Attribute values arrive decoded once by the parser, but CMSs often encode
+    # twice ("&amp;#8217;") and JSON-LD strings are not decoded at all.
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
+    text = " ".join(text.split())
+    return text or None
+
+
+def absolute_url(value: object, base: str) -> str | None:
+    """An absolute http(s) URL for ``value`` resolved against ``base``, or None."""
+    text = clean_text(value)
+    if text is None or text.lower().startswith(("javascript:", "data:", "mailto:", "about:")):
+        return None
+    try:
+        resolved = urljoin(base, text.replace(" ", "%20"))
+        parts = urlsplit(resolved)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    # Fragments name a place in the page, not the page.
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def is_url(value: str) -> bool:
+    """Whether ``value`` looks like a URL rather than a person's or site's name."""
+    return bool(_URL_LIKE.match(value))
+
+
+def clean_author(value: object) -> str | None:
+    """A person's or organisation's name, or None for URLs, handles of nothing and essays."""
+    text = clean_text(value)
+    if text is None or is_url(text):
+        return None
+    text = _BY.sub("", text).lstrip("@").strip(" ,;|-")
+    if not text or len(text) > AUTHOR_MAX_CHARS or "@" in text:
+        return None
+    return text
+
+
+def clean_lang(value: object) -> str | None:
+    """A BCP 47 language tag kept as given but trimmed; ``en_US`` becomes ``en-US``.
+
+    Values that are not language tags (template placeholders, ``x-default``...)
+    are rejected.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.replace("_", "-").split(",")[0].strip()
+    if not _LANGUAGE_TAG.match(text) or text.lower().startswith(("x-", "i-")):
+        return None
+    return text
+
+
+def to_dimension(value: object) -> int | None:
+    """A positive pixel size from ``1200``, ``"1200"``, ``"1200px"`` or ``1200.0``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = int(value)
+    elif isinstance(value, str):
+        match = re.match(r"\s*(\d+)(?:\.\d*)?\s*(?:px)?\s*$", value, re.IGNORECASE)
+        if match is None:
+            return None
+        number = int(match.group(1))
+    else:
+        return None
+    return number if number > 0 else None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def site_names_for(host: str | None, site_name: str | None) -> set[str]:
+    """The spellings of a site's own name that may decorate its titles."""
+    names: set[str] = set()
+    if site_name:
+        names.add(_squash(site_name))
+    if host:
+        host = host.lower().removeprefix("www.").removeprefix("m.").removeprefix("amp.")
+        names.add(_squash(host))
+        labels = [label for label in host.split(".") if label]
+        if len(labels) > 1:
+            labels.pop()  # the top-level domain
+        if len(labels) > 1 and labels[-1] in _PUBLIC_SUFFIX_PARTS:
+            labels.pop()  # a second-level public suffix such as the "co" of "co.uk"
+        if labels:
+            names.add(_squash(labels[-1]))
+            names.add(_squash("".join(labels)))
+    names.discard("")
+    return names
+
+
+def strip_site_name(title: str, names: set[str]) -> str:
+    """Remove a " | Site", " - Site" suffix or "Site: " prefix naming the site itself."""
+    if not names:
+        return title
+    for separator in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head.strip() and _squash(tail) in names:
+            return strip_site_name(head.strip(), names)
+    for separator in _PREFIX_SEPARATORS:
+        head, found, tail = title.partition(separator)
+        if found and tail.strip() and _squash(head) in names:
+            return tail.strip()
+    return title
