@@ -1,0 +1,176 @@
+"""Split an article file into its YAML front matter and body, and parse the YAML.
+
+The first stage after discovery: every later stage reads :class:`FrontMatter`, and
+``crawler.write.splice`` uses its offsets to change the file without re-dumping
+the user's YAML.  The file's text is kept whole, so nothing outside the YAML
+region is ever interpreted.
+
+Layout accepted (Jekyll/Hugo style)::
+
+    [UTF-8 BOM] ---[spaces]EOL  YAML...  ---|...[spaces]EOL  body (may hold more ---)
+
+A file without the opening fence raises :class:`~crawler.errors.NoFrontMatter`
+(skipped); anything else unreadable raises a one-line
+:class:`~crawler.errors.FrontMatterError` (rejected).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node
+from yaml.reader import Reader, ReaderError
+
+from crawler.errors import FrontMatterError, NoFrontMatter
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # PyYAML built without libyaml: same results, slower
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+BOM = b"\xef\xbb\xbf"
+_OPENING = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(\r?\n|\Z)")
+# ``^`` with re.M only matches after "\n", so a fence must start a line.
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*(\r?\n|\Z)", re.M)
+
+
+class YamlLoader(_BaseLoader):
+    """The safe loader (libyaml when available) with one-line errors for bad dates."""
+
+
+def _construct_timestamp(loader: YamlLoader, node: Node) -> Any:
+    # A well-formed but impossible date (2021-02-30) raises a bare ValueError in
+    # PyYAML; give it a position like every other YAML error.
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConstructorError(
+            None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
+        ) from None
+
+
+YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """An article file, split.  Offsets index ``text`` (characters, BOM removed)."""
+
+    raw: bytes  # the whole file as read
+    text: str  # the whole file decoded (UTF-8), BOM removed
+    bom: bool  # the file started with a UTF-8 BOM
+    yaml_start: int  # where the YAML starts: just after the opening fence line
+    yaml_end: int  # where the closing fence line ('---' or '...') starts
+    newline: str  # "\r\n" or "\n", the line ending the front matter uses
+    data: dict[str, Any]  # the parsed top-level mapping
+
+    @property
+    def yaml_text(self) -> str:
+        """The YAML between the fences, each line with its line ending."""
+        return self.text[self.yaml_start : self.yaml_end]
+
+
+def parse_front_matter(raw: bytes, path: Path) -> FrontMatter:
+    """Split and parse ``raw``; ``path`` only names the file in errors."""
+    # The fence is checked on bytes first so that a binary or Latin-1 file without
+    # front matter is skipped, not rejected.
+    opening = _OPENING.match(raw)
+    if opening is None:
+        raise NoFrontMatter(path, "no front matter")
+    bom = raw.startswith(BOM)
+    text = _decode(raw, bom, path)
+    yaml_start = opening.end() - (len(BOM) if bom else 0)
+    closing = _CLOSING.search(text, yaml_start) if opening.group(1) else None
+    if closing is None:
+        raise FrontMatterError(path, "unclosed front matter: no closing '---' line")
+    # A closing fence on the last line has no line ending; the opening one always has.
+    newline = closing.group(1) or opening.group(1).decode()
+    yaml_end = closing.start()
+    data = _load_mapping(text, yaml_start, yaml_end, path)
+    return FrontMatter(raw, text, bom, yaml_start, yaml_end, newline, data)
+
+
+def _decode(raw: bytes, bom: bool, path: Path) -> str:
+    skip = len(BOM) if bom else 0
+    try:
+        return raw[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + skip
+        reason = f"not UTF-8 text: invalid byte 0x{raw[offset]:02x} at offset {offset}"
+        raise FrontMatterError(path, reason) from None
+
+
+def _load_mapping(text: str, yaml_start: int, yaml_end: int, path: Path) -> dict[str, Any]:
+    loader = YamlLoader(text[yaml_start:yaml_end])
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise FrontMatterError(path, "front matter is empty")
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(path, yaml_error_reason(exc, text, yaml_start)) from None
+    except RecursionError:
+        raise FrontMatterError(path, "YAML error: nested too deeply") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise FrontMatterError(path, f"front matter is {_kind(data)}, not a mapping")
+    if isinstance(node, MappingNode) and node.flow_style:
+        # The crawl block is appended as a block-style key; inside {...} it would
+        # be a syntax error, so such files are refused up front.
+        reason = "front matter is a flow mapping ({...}); the crawl block needs key: value lines"
+        raise FrontMatterError(path, reason)
+    return data
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, date):
+        return "a date"
+    return f"a {type(value).__name__}"
+
+
+def yaml_error_reason(exc: yaml.YAMLError, text: str, yaml_start: int) -> str:
+    """A one-line reason whose line and column are those of the whole file."""
+    if isinstance(exc, ReaderError):
+        # libyaml reports a byte position here; find the character ourselves.
+        found = Reader.NON_PRINTABLE.search(text, yaml_start)
+        index = found.start() if found else yaml_start
+        problem = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        return f"YAML error at {_position(text, index)}: {problem}"
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem += f" ({exc.context}"
+            if exc.context_mark is not None:
+                problem += f" at {_position(text, yaml_start + exc.context_mark.index)}"
+            problem += ")"
+        problem = " ".join(problem.split())
+        if mark is not None:
+            return f"YAML error at {_position(text, yaml_start + mark.index)}: {problem}"
+        return f"YAML error: {problem}"
+    return "YAML error: " + " ".join(str(exc).split())
+
+
+def _position(text: str, index: int) -> str:
+    # Counted from the text rather than taken from the mark: the mark's line is
+    # relative to the YAML region and counts YAML's extra line breaks (U+2028...).
+    line_start = text.rfind("\n", 0, index) + 1
+    return f"line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}"
+
+
+__all__ = ["BOM", "FrontMatter", "YamlLoader", "parse_front_matter", "yaml_error_reason"]
