@@ -280,9 +280,8 @@ def read_linked_data(blocks: Iterable[str], evidence: Evidence) -> None:
     if not documents:
         return
     graph = _Graph(documents)
-    if not graph.entities:
-        return
-    evidence.add("jsonld:type", _kind(graph.entities[0]))
+    if graph.entities:
+        evidence.add("jsonld:type", _kind(graph.entities[0]))
     evidence.add("jsonld:headline", _text(graph.first("headline", "name")))
     evidence.add("jsonld:description", _text(graph.first("description")))
     evidence.add("jsonld:datePublished", _text(graph.first("datePublished")))

@@ -19,7 +19,7 @@ description   og:description, twitter:description, meta description, JSON-LD
               description, DC/dcterms.description, sailthru.description,
               microdata description
 url           ``<link rel=canonical>``, og:url, JSON-LD url/mainEntityOfPage,
-              parsely-link, twitter:url, microdata url
+              parsely-link, twitter:url, microdata mainEntityOfPage/url
 amp_url       ``<link rel=amphtml>``
 image         og:image (with its own og:image:width/height), twitter:image,
               JSON-LD image (with its ImageObject size), microdata image,
@@ -92,7 +92,8 @@ TRUST: Final[dict[str, tuple[str, ...]]] = {
         "microdata:description",
     ),
     "url": (
-        "link:canonical", "og:url", "jsonld:url", "parsely-link", "twitter:url", "microdata:url",
+        "link:canonical", "og:url", "jsonld:url", "parsely-link", "twitter:url",
+        "microdata:mainEntityOfPage", "microdata:url",
     ),
     "amp_url": ("link:amphtml",),
     "image": (

@@ -16,6 +16,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 AUTHOR_MAX_CHARS: Final = 128  # a longer "author" is a sentence, not a name
 
 _TAG = re.compile(r"</?[A-Za-z!][^<>]*>")
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_URL_NOISE = re.compile(r"[\t\n\r]")
+# Template output that stands for "no value" rather than a relative URL.
+_PLACEHOLDERS: Final = frozenset({"null", "undefined", "none", "false", "about:blank"})
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BY = re.compile(r"^(?:by|por|von|par|di|door)\s*:?\s+", re.IGNORECASE)
 _URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//|^www\.|^[\w.-]+\.[a-z]{2,}/", re.IGNORECASE)
@@ -26,17 +30,27 @@ _PREFIX_SEPARATORS: Final = (": ", *_TITLE_SEPARATORS)
 _PUBLIC_SUFFIX_PARTS: Final = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "ne", "or"})
 
 
+def unescape(text: str) -> str:
+    """Decode character references that end with ``;``, twice at most.
+
+    Attribute values arrive decoded once by the parser, but CMSs often encode
+    twice (``&amp;#8217;``) and JSON-LD strings are not decoded at all.  Only
+    terminated references are decoded: ``html.unescape`` would also turn the
+    ``&reg`` of ``?a=1&region=eu`` into "®", which the HTML standard forbids in
+    attribute values (https://html.spec.whatwg.org/#named-character-reference-state).
+    """
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = _REFERENCE.sub(lambda match: html.unescape(match.group(0)), text)
+    return text
+
+
 def clean_text(value: object) -> str | None:
     """Decode entities, drop stray tags and invisible characters, collapse whitespace."""
     if not isinstance(value, str):
         return None
-    text = value
-    # Attribute values arrive decoded once by the parser, but CMSs often encode
-    # twice ("&amp;#8217;") and JSON-LD strings are not decoded at all.
-    for _ in range(2):
-        if "&" not in text:
-            break
-        text = html.unescape(text)
+    text = unescape(value)
     if "<" in text:
         text = _TAG.sub(" ", text)
     text = _INVISIBLE.sub("", text)
@@ -46,12 +60,14 @@ def clean_text(value: object) -> str | None:
 
 def absolute_url(value: object, base: str) -> str | None:
     """An absolute http(s) URL for ``value`` resolved against ``base``, or None."""
-    text = clean_text(value)
-    if text is None or text.lower().startswith(("javascript:", "data:", "mailto:", "about:")):
+    if not isinstance(value, str):
+        return None
+    # The URL parser drops tabs and newlines anywhere (https://url.spec.whatwg.org/#concept-basic-url-parser).
+    text = _URL_NOISE.sub("", unescape(value)).strip().replace(" ", "%20")
+    if not text or text.lower() in _PLACEHOLDERS or text.startswith("#"):
         return None
     try:
-        resolved = urljoin(base, text.replace(" ", "%20"))
-        parts = urlsplit(resolved)
+        parts = urlsplit(urljoin(base, text))
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

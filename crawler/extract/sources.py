@@ -36,7 +36,19 @@ from crawler.extract.normalize import clean_text, to_dimension
 _ARTICLE_ITEMTYPE = re.compile(r"(Article|BlogPosting|Report|WebPage)\b", re.IGNORECASE)
 _BODY_TAGS: Final = frozenset({"h1", "time", "meta", "link", "a", "address"})
 _BODY_MARKERS: Final = ("author", "byline")
-_NAME_LIKE = re.compile(r"^[^\d|@:/<>{}]{3,60}$")
+_NAME_LIKE = re.compile(r"^[^\d|@:/<>{}()]{3,80}$")
+_BYLINE_PREFIX = re.compile(
+    r"^(?:by|written by|posted by|words by|author|authors|di|por|von|par)\s*:?\s+", re.I
+)
+_NAME_PARTICLES: Final = frozenset(
+    {"and", "&", "van", "von", "der", "den", "de", "da", "di", "del", "della", "du", "la", "le",
+     "bin", "binti", "al", "el", "y", "e", "und", "et"}
+)  # fmt: skip
+_NOT_NAMES: Final = frozenset(
+    {"view", "all", "posts", "more", "articles", "stories", "follow", "about", "read",
+     "contact", "email", "share", "comments", "author", "authors", "profile", "menu",
+     "subscribe", "newsletter", "login", "home", "latest", "news"}
+)  # fmt: skip
 # Where the microdata value of an element lives, per the HTML standard.
 _URL_ATTRIBUTES: Final = {
     "img": "src", "audio": "src", "video": "src", "source": "src", "embed": "src",
@@ -45,7 +57,7 @@ _URL_ATTRIBUTES: Final = {
 }  # fmt: skip
 _MICRODATA_PROPERTIES: Final = (
     "headline", "name", "description", "datePublished", "dateCreated", "dateModified",
-    "inLanguage", "url", "image",
+    "inLanguage", "url", "mainEntityOfPage", "image",
 )  # fmt: skip
 _PARSELY_PAGE_KEYS: Final = {
     "title": "parsely-title", "link": "parsely-link", "image_url": "parsely-image-url",
@@ -211,6 +223,21 @@ def _read_microdata(soup: BeautifulSoup, evidence: Evidence) -> None:
                 evidence.add(f"microdata:{role}", name)
 
 
+def looks_like_name(text: str) -> bool:
+    """Whether a byline reads as one or a few people's names, not a link label."""
+    words = text.replace(",", " ").split()
+    if not 2 <= len(words) <= 8 or not _NAME_LIKE.match(text):
+        return False
+    for word in words:
+        lowered = word.lower()
+        if lowered in _NOT_NAMES:
+            return False
+        # Names are capitalised in cased scripts; "and", "van", "de" are not.
+        if word[0].islower() and lowered not in _NAME_PARTICLES:
+            return False
+    return True
+
+
 def _read_bylines(soup: BeautifulSoup, evidence: Evidence) -> None:
     candidates: list[tuple[str, list[Tag]]] = [
         ("byline:rel", soup.select('a[rel~="author"], link[rel~="author"][title]')),
@@ -221,9 +248,10 @@ def _read_bylines(soup: BeautifulSoup, evidence: Evidence) -> None:
     for key, tags in candidates:
         for tag in tags:
             text = clean_text(_attribute(tag, "title") if tag.name == "link" else _text(tag))
-            if text is not None:
-                text = re.sub(r"^(?:by|written by|posted by)\s*:?\s+", "", text, flags=re.I)
-            if text and _NAME_LIKE.match(text) and 2 <= len(text.split()) <= 5:
+            if text is None:
+                continue
+            text = _BYLINE_PREFIX.sub("", text)
+            if looks_like_name(text):
                 evidence.add(key, text)
 
 
