@@ -1,0 +1,1 @@
+"""Checks run on fetched responses: links, images, AMP."""

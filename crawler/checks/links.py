@@ -1,0 +1,81 @@
+"""Link health: every distinct URL of the run checked once, by a bounded pool of workers.
+
+The stop rules decide how much of a body counts as a complete answer: an HTML
+page must deliver its ``<head>`` (which later stages read anyway, and which a
+server that drips bytes forever never delivers); anything else must deliver its
+first bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from crawler.extract import head_complete
+from crawler.fetch import Fetched, Fetcher
+from crawler.fetch.body import StopRule
+from crawler.outcomes import LinkResult
+from crawler.read.article import UrlKind
+
+HEAD_CAP = 512 * 1024  # bytes of an HTML page read while waiting for </head>
+FIRST_BYTES = 64  # bytes of a non-HTML body that prove it is being served
+
+
+def _is_html(headers: Mapping[str, str]) -> bool:
+    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media in ("text/html", "application/xhtml+xml")
+
+
+def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
+    """An HTML page is answered once its head is complete; other bodies once they start."""
+    if _is_html(headers):
+        return head_complete(data) or len(data) >= HEAD_CAP
+    return len(data) >= FIRST_BYTES
+
+
+def image_ready(headers: Mapping[str, str], data: bytes) -> bool:
+    return len(data) >= FIRST_BYTES
+
+
+STOP_RULES: Mapping[UrlKind, StopRule] = {UrlKind.PAGE: page_ready, UrlKind.IMAGE: image_ready}
+
+Progress = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class UrlCheck:
+    """What the run keeps of one URL once its response is gone: small, so 100k fit."""
+
+    link: LinkResult
+
+
+def analyse(fetched: Fetched, kind: UrlKind) -> UrlCheck:
+    """Reduce a response to the record later stages read."""
+    return UrlCheck(fetched.link)
+
+
+async def check_links(
+    fetcher: Fetcher,
+    targets: Mapping[str, UrlKind],
+    concurrency: int,
+    on_done: Progress | None = None,
+) -> dict[str, UrlCheck]:
+    """Fetch each target URL once, ``concurrency`` at a time, keeping only its UrlCheck."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for url in targets:
+        queue.put_nowait(url)
+    results: dict[str, UrlCheck] = {}
+
+    async def worker() -> None:
+        while not queue.empty():
+            url = queue.get_nowait()
+            kind = targets[url]
+            results[url] = analyse(await fetcher.fetch(url, stop=STOP_RULES[kind]), kind)
+            if on_done is not None:
+                on_done()
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(min(concurrency, len(targets))):
+            group.create_task(worker())
+    return results
