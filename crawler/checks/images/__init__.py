@@ -52,7 +52,15 @@ def parse(buffer: SparseBuffer) -> ImageInfo:
     label = found[0] if found else "TGA"
     try:
         if found is not None:
-            return found[1](buffer)
+            try:
+                return found[1](buffer)
+            except TruncatedError:
+                raise
+            except ImageError:
+                # A TGA of type 1 or 2 without ID or colour map starts like an ICO or CUR.
+                if label not in ("ICO", "CUR") or (info := parse_tga(buffer)) is None:
+                    raise
+                return info
         info = parse_tga(buffer)
     except TruncatedError as error:
         raise error.with_label(label) from None

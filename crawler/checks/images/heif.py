@@ -88,6 +88,7 @@ def parse_heif(buf: SparseBuffer) -> ImageInfo:
 def read_meta(buf: SparseBuffer, meta: Box, kind: ImageFormat, label: str) -> ImageInfo:
     primary: int | None = None
     iprp: Box | None = None
+    data_end = 0
     for box in iter_boxes(buf, meta.body + 4, meta.end, label):
         if box.kind == b"hdlr":
             if buf.read(box.body + 8, 4, "hdlr") != b"pict":
@@ -98,6 +99,8 @@ def read_meta(buf: SparseBuffer, meta: Box, kind: ImageFormat, label: str) -> Im
             (primary,) = buf.unpack(fmt, box.body + 4, "pitm")
         elif box.kind == b"iprp":
             iprp = box
+        elif box.kind == b"iloc" and buf.size is not None:
+            data_end = item_data_end(buf, box, label)
     if primary is None:
         raise ImageError(f"{label}: no primary item (pitm)")
     if iprp is None:
@@ -122,10 +125,15 @@ def read_meta(buf: SparseBuffer, meta: Box, kind: ImageFormat, label: str) -> Im
         elif prop_kind == b"irot" and body:
             transform = compose(transform, (body[0] & 3, False))
         elif prop_kind == b"imir" and body:
-            # Axis 0 is a vertical axis (left-right mirror), 1 a horizontal one (top-bottom).
-            transform = compose(transform, (0, True) if body[0] & 1 == 0 else (2, True))
+            # ISO/IEC 23008-12:2022 6.5.12: axis 0 exchanges top and bottom (EXIF 4),
+            # axis 1 exchanges left and right (EXIF 2).
+            transform = compose(transform, (2, True) if body[0] & 1 == 0 else (0, True))
     if width == 0 and height == 0:
         raise ImageError(f"{label}: primary item has no spatial extent (ispe)")
+    if buf.size is not None and data_end > buf.size:
+        raise ImageError(
+            f"truncated {label}: item data needs {data_end} bytes, data ends at {buf.size}"
+        )
     return ImageInfo(kind, width, height, EXIF_BY_TRANSFORM[transform])
 
 
@@ -196,3 +204,40 @@ def list_properties(buf: SparseBuffer, ipco: Box, label: str) -> list[tuple[byte
         properties.append((kind, data[body : at + size]))
         at += size
     return properties
+
+
+def item_data_end(buf: SparseBuffer, iloc: Box, label: str) -> int:
+    """The end of the furthest item extent stored at a file offset (ISO/IEC 14496-12 8.11.3)."""
+    if iloc.end is None or iloc.end - iloc.body > MAX_PROPERTIES:
+        raise ImageError(f"{label}: iloc box too large")
+    data = buf.read(iloc.body, iloc.end - iloc.body, "iloc")
+    if len(data) < 8:
+        raise ImageError(f"{label}: corrupt iloc box")
+    version = data[0]
+    offset_size, length_size = data[4] >> 4, data[4] & 15
+    base_size, index_size = data[5] >> 4, (data[5] & 15) if version in (1, 2) else 0
+    if any(size not in (0, 4, 8) for size in (offset_size, length_size, base_size, index_size)):
+        raise ImageError(f"{label}: corrupt iloc field sizes")
+    at = 6
+    furthest = 0
+
+    def field(size: int) -> int:
+        nonlocal at
+        if at + size > len(data):
+            raise ImageError(f"{label}: corrupt iloc box")
+        value = int.from_bytes(data[at : at + size], "big")
+        at += size
+        return value
+
+    count = field(4 if version == 2 else 2)
+    for _ in range(count):
+        field(4 if version == 2 else 2)  # item_ID
+        method = field(2) & 15 if version in (1, 2) else 0
+        field(2)  # data_reference_index
+        base = field(base_size)
+        for _ in range(field(2)):
+            field(index_size)
+            offset, length = field(offset_size), field(length_size)
+            if method == 0:
+                furthest = max(furthest, base + offset + length)
+    return furthest

@@ -15,6 +15,7 @@ from crawler.errors import ImageError
 from .buffer import SparseBuffer
 from .info import ImageInfo
 
+RLE_WALKED = 64 * 1024  # bytes: run-length files up to this size have their packets walked
 COLOUR_MAPPED, TRUE_COLOUR, GREYSCALE = (1, 9), (2, 10), (3, 11)
 MAP_ENTRY_BITS = frozenset({15, 16, 24, 32})
 
@@ -53,9 +54,26 @@ def parse_tga(buf: SparseBuffer) -> ImageInfo | None:
     pixel = (depth + 7) // 8
     if image_type < 9:
         end = data + width * height * pixel
+    elif buf.size is not None and buf.size <= RLE_WALKED:
+        end = rle_end(buf, data, width * height, pixel)
     else:
         # Each run-length packet covers at most 128 pixels and holds at least one pixel value.
         end = data + -(-width * height // 128) * (1 + pixel)
     if not buf.fits(end):
         raise ImageError(f"truncated TGA: pixel data needs {end} bytes, data ends at {buf.size}")
     return ImageInfo("tga", width, height)
+
+
+def rle_end(buf: SparseBuffer, at: int, pixels: int, pixel: int) -> int:
+    """Where the run-length packets covering ``pixels`` end (TGA 2.0, image types 9-11)."""
+    assert buf.size is not None
+    data = buf.read(at, max(0, buf.size - at), "run-length data") if at < buf.size else b""
+    position = 0
+    while pixels > 0:
+        if position >= len(data):
+            return buf.size + 1
+        header = data[position]
+        count = (header & 0x7F) + 1
+        position += 1 + (pixel if header & 0x80 else count * pixel)
+        pixels -= count
+    return at + position

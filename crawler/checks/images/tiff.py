@@ -11,6 +11,7 @@ which is why JPEG, WebP and HEIF read their orientation through
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.errors import ImageError
@@ -36,6 +37,9 @@ INTEGER_TYPES: dict[int, tuple[str, int]] = {
     16: ("Q", 8),
     18: ("Q", 8),
 }
+# Bytes per value of every field type (TIFF 6.0 section 2; BigTIFF 16-18).
+TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+TYPE_SIZES |= {16: 8, 17: 8, 18: 8}
 MAX_ENTRIES = 4096  # entries in one IFD: real files have tens
 WHOLE_ARRAY_LIMIT = 256  # strips/tiles whose offsets are all read; past it, first and last
 
@@ -130,8 +134,26 @@ def parse_tiff(buf: SparseBuffer) -> ImageInfo:
     orientation = 1
     if ORIENTATION in entries and entries[ORIENTATION].type in INTEGER_TYPES:
         orientation = valid_orientation(single_value(buf, header, entries[ORIENTATION]))
+    check_values_fit(buf, header, entries.values(), name)
     check_image_data(buf, header, entries, name)
     return ImageInfo("bigtiff" if header.bigtiff else "tiff", width, height, orientation)
+
+
+def check_values_fit(
+    buf: SparseBuffer, header: TiffHeader, entries: Iterable[Entry], name: str
+) -> None:
+    """Reject an IFD whose out-of-line values lie past the known end of the data."""
+    if buf.size is None:
+        return
+    for entry in entries:
+        size = TYPE_SIZES.get(entry.type, 0) * entry.count
+        if size <= len(entry.value):
+            continue
+        (offset,) = struct.unpack(header.endian + ("Q" if header.bigtiff else "I"), entry.value)
+        if offset + size > buf.size:
+            raise ImageError(
+                f"truncated {name}: tag {entry.tag} values lie past the end of the data"
+            )
 
 
 def check_image_data(
