@@ -47,7 +47,8 @@ class Backoff:
 
     def delay(self, retry_number: int, outcome: AttemptOutcome, rng: random.Random) -> float:
         """Seconds to wait before retry ``retry_number`` (1 for the first retry)."""
-        computed = min(self.cap, self.base * 2.0 ** (retry_number - 1))
+        # The exponent is bounded so that a large --retries cannot overflow the float.
+        computed = min(self.cap, self.base * 2.0 ** min(retry_number - 1, 64))
         computed *= 1 + self.jitter * rng.random()
         if outcome.retry_after is not None:
             return max(computed, min(outcome.retry_after, self.retry_after_cap))
@@ -59,7 +60,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # delay-seconds is 1*DIGIT in ASCII; str.isdigit() alone also accepts "²" or "٣".
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
