@@ -1,0 +1,267 @@
+"""The command line: ``crawler COMMAND ...`` (also ``python -m crawler``).
+
+Parses arguments into a Config and options, sets up the one logger, and calls the
+pipeline; nothing imports this module.  Exit codes (CONTRACT.md): 0 every link ok
+and every file processed, 1 some link not ok or some file rejected, 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from crawler import PRODUCT, __version__
+from crawler import config as config_module
+from crawler.config import Config, ConnectTo
+from crawler.errors import CrawlerError, UsageError
+from crawler.pipeline import CrawlOptions, CrawlRun, crawl
+from crawler.reports import check_report_path, write_report
+from crawler.reports import summary as summary_report
+from crawler.reports.model import summarize
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("crawler")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def _connect_to(text: str) -> ConnectTo:
+    try:
+        return ConnectTo.parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more detail (-vv: every request)"
+    )
+
+
+def _add_crawl_options(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--out", type=Path, metavar="DIR", help="write enriched copies under DIR")
+    add("--dry-run", action="store_true", help="write nothing; print a unified diff")
+    add(
+        "--report",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="write a report; format from the extension: .json .csv .md .html (repeatable)",
+    )
+    add("--config", type=Path, metavar="FILE", help="TOML config file")
+    add(
+        "--connect-to",
+        type=_connect_to,
+        action="append",
+        metavar="HOST:PORT:TARGET_HOST:TARGET_PORT",
+        help="connect to TARGET for requests to HOST:PORT; Host header and TLS name kept",
+    )
+    add("--cacert", type=Path, metavar="FILE", help="trust the CA certificates in FILE (PEM)")
+    add(
+        "--allow-private",
+        action="store_const",
+        const=True,
+        help="let URLs reach loopback/private/link-local addresses",
+    )
+    add("--concurrency", type=int, metavar="N", help="URL checks in flight at once")
+    add("--per-host", type=int, metavar="N", help="requests in flight at once per host")
+    add(
+        "--min-interval",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="minimum time between request starts to one host",
+    )
+    add("--timeout", type=_positive_float, metavar="SECONDS", help="budget for one attempt")
+    add("--retries", type=int, metavar="N", help="further attempts for transient failures")
+    add("--max-redirects", type=int, metavar="N", help="redirect hops followed")
+    add("--no-robots", action="store_const", const=False, dest="robots", help="ignore robots.txt")
+    add("--user-agent", metavar="UA", help="User-Agent header to send")
+    add(
+        "--exclude",
+        action="append",
+        metavar="REGEX",
+        help="skip URLs matching REGEX (repeatable)",
+    )
+    add("--seed", type=int, metavar="N", help="seed the retry jitter, for reproducible runs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crawler",
+        description="Check and enrich the URLs named in Markdown article front matter.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PRODUCT} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    crawl_parser = commands.add_parser(
+        "crawl", help="check every URL of the articles and write the results back"
+    )
+    crawl_parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or glob")
+    _add_crawl_options(crawl_parser)
+    _add_output_options(crawl_parser)
+    crawl_parser.set_defaults(handler=_command_crawl)
+
+    demo_parser = commands.add_parser(
+        "demo", help="the whole job, offline, on the bundled example site and articles"
+    )
+    demo_parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        metavar="DIR",
+        help="folder for the crawled copy and the reports (default: ./demo-output)",
+    )
+    _add_output_options(demo_parser)
+    demo_parser.set_defaults(handler=_command_demo)
+    return parser
+
+
+def _setup_logging(quiet: bool, verbose: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    log.handlers[:] = [handler]
+    log.propagate = False
+    if quiet:
+        log.setLevel(logging.ERROR)
+    else:
+        log.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = " ".join(record.getMessage().split())
+        return f"crawler: {record.levelname.lower()}: {message}"
+
+
+def _config_from(args: argparse.Namespace) -> Config:
+    base = config_module.load(args.config)
+    overrides: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in (
+            "cacert",
+            "allow_private",
+            "concurrency",
+            "per_host",
+            "min_interval",
+            "timeout",
+            "retries",
+            "max_redirects",
+            "robots",
+            "user_agent",
+            "seed",
+        )
+    }
+    if args.connect_to:
+        overrides["connect_to"] = base.connect_to + tuple(args.connect_to)
+    if args.exclude:
+        overrides["exclude"] = base.exclude + tuple(args.exclude)
+    return base.with_overrides(overrides)
+
+
+def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], Any]:
+    """A rich progress bar on a TTY; nothing otherwise."""
+    if not enabled:
+        return nullcontext(), None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+    )
+
+    def start(total: int) -> Callable[[], None]:
+        task = bar.add_task("checking URLs", total=total)
+        return lambda: bar.advance(task)
+
+    return bar, start
+
+
+async def _crawl_and_report(
+    options: CrawlOptions, config: Config, reports: Sequence[Path], quiet: bool
+) -> CrawlRun:
+    """Run the pipeline, then print diffs, write reports and print the summary."""
+    for report in reports:
+        check_report_path(report)
+    context, start = _progress(sys.stderr.isatty() and not quiet)
+    with context:
+        run = await crawl(options, config, progress=start)
+    for diff in run.diffs:
+        sys.stdout.write(diff)
+    for report in reports:
+        write_report(run, report)
+    if not quiet:
+        sys.stdout.write(summary_report.render(run))
+    return run
+
+
+def _command_crawl(args: argparse.Namespace) -> int:
+    config = _config_from(args)
+    options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
+    run = asyncio.run(_crawl_and_report(options, config, args.report, args.quiet))
+    return EXIT_FAILURES if summarize(run).failed else EXIT_OK
+
+
+def _command_demo(args: argparse.Namespace) -> int:
+    """Serve the example site on 127.0.0.1, crawl a fresh copy of the example articles."""
+    from crawler.demo.site import example_articles, serve_example_site
+
+    out: Path = args.out
+    articles = out / "articles"
+    if articles.exists():
+        shutil.rmtree(articles)
+    shutil.copytree(example_articles(), articles)
+    reports = [out / "report.json", out / "report.md", out / "report.html"]
+
+    async def demo() -> None:
+        async with serve_example_site() as site:
+            # Short budgets so that the site's hanging page costs seconds, not minutes.
+            config = Config(
+                connect_to=site.connect_to(),
+                cacert=site.cacert,
+                timeout=2.0,
+                retries=1,
+                backoff_base=0.1,
+                min_interval=0.0,
+                seed=1,
+            )
+            await _crawl_and_report(CrawlOptions((str(articles),)), config, reports, args.quiet)
+
+    asyncio.run(demo())
+    if not args.quiet:
+        print(f"Crawled copy: {articles}/   reports: {', '.join(map(str, reports))}")
+    # The example site breaks links on purpose: the demo succeeded if it ran.
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.quiet, args.verbose)
+    try:
+        code: int = args.handler(args)
+    except CrawlerError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+    return code

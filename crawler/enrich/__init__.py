@@ -1,0 +1,1 @@
+"""Enrichment: turn the checks of an article's URLs into its ``crawl`` block."""

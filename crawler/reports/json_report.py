@@ -1,0 +1,30 @@
+"""The JSON report, exactly as the contract specifies (version 1)."""
+
+from __future__ import annotations
+
+import json
+
+from crawler.pipeline import CrawlRun
+from crawler.reports.model import link_record, summarize, times
+
+
+def render(run: CrawlRun) -> str:
+    summary = summarize(run)
+    started, finished = times(run)
+    document = {
+        "version": 1,
+        "startedAt": started,
+        "finishedAt": finished,
+        "summary": {
+            "files": summary.files,
+            "filesRejected": summary.files_rejected,
+            "urls": summary.urls,
+            "byResult": summary.by_result,
+        },
+        "files": [
+            {"file": outcome.file, "status": outcome.status, "error": outcome.error}
+            for outcome in run.files
+        ],
+        "links": [link_record(row) for row in run.links],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,46 @@
+"""The Markdown report: the summary, rejected files, then every link that is not ok."""
+
+from __future__ import annotations
+
+from crawler.pipeline import CrawlRun
+from crawler.reports.model import problem_rows, summarize, times
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(run: CrawlRun) -> str:
+    summary = summarize(run)
+    started, finished = times(run)
+    lines = [
+        "# Crawl report",
+        "",
+        f"Started {started}, finished {finished}.",
+        f"{summary.files} files ({summary.files_rejected} rejected, "
+        f"{summary.files_skipped} skipped), {summary.urls} distinct URLs.",
+        "",
+        "| result | URLs |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {count} |" for name, count in summary.by_result.items()]
+    problems = [outcome for outcome in run.files if outcome.status in ("rejected", "skipped")]
+    if problems:
+        lines += ["", "## Files not processed", "", "| file | status | reason |", "|---|---|---|"]
+        lines += [f"| {_cell(o.file)} | {o.status} | {_cell(o.error)} |" for o in problems]
+    rows = problem_rows(run)
+    if rows:
+        lines += [
+            "",
+            "## Links that are not ok",
+            "",
+            "| result | status | url | file | field | detail |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row.link.result.value} | {_cell(row.link.status)} | {_cell(row.link.url)} "
+            f"| {_cell(row.file)} | {_cell(row.field)} | {_cell(row.link.detail)} |"
+            for row in rows
+        ]
+    return "\n".join(lines) + "\n"
