@@ -78,7 +78,13 @@ from crawler.extract.normalize import (
     site_names_for,
     strip_site_name,
 )
-from crawler.extract.sources import BodyStrainer, base_href, read_body, read_head
+from crawler.extract.sources import (
+    BodyStrainer,
+    base_href,
+    read_body,
+    read_bylines,
+    read_head,
+)
 
 TRUST: Final[dict[str, tuple[str, ...]]] = {
     "title": (
@@ -233,8 +239,13 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
     head = _parse(parts.head)
     read_head(head, evidence)
     read_linked_data(ld_json_blocks(text), evidence)
+    soups = [head]
     if parts.body:
-        read_body(_parse(parts.body[:BODY_PREFIX_CHARS], parse_only=BodyStrainer()), evidence)
+        soups.append(_parse(parts.body[:BODY_PREFIX_CHARS], parse_only=BodyStrainer()))
+        read_body(soups[-1], evidence)
+    if _authors(evidence) is None:
+        for soup in soups:
+            read_bylines(soup, evidence)
 
     declared_base = base_href(head)
     base = urljoin(url, declared_base.strip()) if declared_base else url

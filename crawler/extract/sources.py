@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Final
 
 from bs4 import BeautifulSoup, Tag
@@ -34,7 +33,9 @@ from crawler.extract.evidence import Evidence, ImageCandidate
 from crawler.extract.normalize import clean_text, to_dimension
 
 _ARTICLE_ITEMTYPE = re.compile(r"(Article|BlogPosting|Report|WebPage)\b", re.IGNORECASE)
-_BODY_TAGS: Final = frozenset({"h1", "time", "meta", "link", "a", "address"})
+_BODY_TAGS: Final = frozenset({"h1", "time", "meta", "link"})
+# Class, rel or href fragments that mark a byline (class="byline", rel="author",
+# href="/author/...").
 _BODY_MARKERS: Final = ("author", "byline")
 _NAME_LIKE = re.compile(r"^[^\d|@:/<>{}()]{3,80}$")
 _BYLINE_PREFIX = re.compile(
@@ -79,8 +80,8 @@ class BodyStrainer(SoupStrainer):
         attributes = attrs or {}
         if "itemprop" in attributes or "itemscope" in attributes:
             return True
-        classes = str(attributes.get("class", "")).lower()
-        return any(marker in classes for marker in _BODY_MARKERS)
+        marked = " ".join(str(attributes.get(key, "")) for key in ("class", "rel", "href"))
+        return any(marker in marked.lower() for marker in _BODY_MARKERS)
 
     def allow_string_creation(self, string: str) -> bool:
         return False
@@ -181,45 +182,60 @@ def _microdata_value(tag: Tag) -> str | None:
     return _text(tag)
 
 
-def _properties(scope: Tag | BeautifulSoup, name: str) -> Iterator[Tag]:
-    """Elements carrying property ``name`` that belong to ``scope``'s own item."""
-    for tag in scope.find_all(True, attrs={"itemprop": True}):
-        if name.lower() not in _tokens(tag, "itemprop"):
-            continue
-        owner = tag.find_parent(attrs={"itemscope": True})
-        if isinstance(scope, BeautifulSoup) or owner is scope:
-            yield tag
+class _Items:
+    """Microdata properties grouped by the item that owns them, read in one pass.
 
+    A property belongs to the nearest ancestor with ``itemscope``
+    (https://html.spec.whatwg.org/multipage/microdata.html#associating-names-with-items).
+    """
 
-def _item_names(tag: Tag) -> Iterator[str]:
-    """The name of an item-valued property (a Person or Organization), or its text."""
-    if tag.has_attr("itemscope"):
-        for name in _properties(tag, "name"):
-            yield _microdata_value(name) or ""
-            return
-        return
-    yield _microdata_value(tag) or ""
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.anywhere: dict[str, list[Tag]] = {}
+        self.by_owner: dict[int, dict[str, list[Tag]]] = {}
+        for tag in soup.find_all(True, attrs={"itemprop": True}):
+            owner = tag.find_parent(attrs={"itemscope": True})
+            for name in _tokens(tag, "itemprop"):
+                self.anywhere.setdefault(name, []).append(tag)
+                if owner is not None:
+                    self.by_owner.setdefault(id(owner), {}).setdefault(name, []).append(tag)
+
+    def of(self, scope: Tag | None, name: str) -> list[Tag]:
+        """Property ``name`` of item ``scope``, or of any item when ``scope`` is None."""
+        if scope is None:
+            return self.anywhere.get(name.lower(), [])
+        return self.by_owner.get(id(scope), {}).get(name.lower(), [])
+
+    def names(self, tag: Tag) -> list[str]:
+        """The name of an item-valued property (a Person or Organization), or its text."""
+        if not tag.has_attr("itemscope"):
+            return [_microdata_value(tag) or ""]
+        return [_microdata_value(name) or "" for name in self.of(tag, "name")[:1]]
 
 
 def _read_microdata(soup: BeautifulSoup, evidence: Evidence) -> None:
-    scopes: list[Tag | BeautifulSoup] = [
-        scope
-        for scope in soup.find_all(True, attrs={"itemscope": True})
-        if _ARTICLE_ITEMTYPE.search(_attribute(scope, "itemtype") or "")
-    ]
-    scope = scopes[0] if scopes else soup
+    items = _Items(soup)
+    if not items.anywhere:
+        return
+    scope = next(
+        (
+            scope
+            for scope in soup.find_all(True, attrs={"itemscope": True})
+            if _ARTICLE_ITEMTYPE.search(_attribute(scope, "itemtype") or "")
+        ),
+        None,
+    )
     for name in _MICRODATA_PROPERTIES:
-        if scope is soup and name == "name":
+        if scope is None and name == "name":
             continue  # outside an article item, "name" names anything at all
-        for tag in _properties(scope, name):
+        for tag in items.of(scope, name):
             if name == "image" and tag.has_attr("itemscope"):
-                for url in _properties(tag, "url"):
+                for url in items.of(tag, "url") + items.of(tag, "contentUrl"):
                     evidence.add("microdata:image", _microdata_value(url))
             else:
                 evidence.add(f"microdata:{name}", _microdata_value(tag))
     for role in ("author", "publisher"):
-        for tag in _properties(scope, role):
-            for name in _item_names(tag):
+        for tag in items.of(scope, role):
+            for name in items.names(tag):
                 evidence.add(f"microdata:{role}", name)
 
 
@@ -238,7 +254,8 @@ def looks_like_name(text: str) -> bool:
     return True
 
 
-def _read_bylines(soup: BeautifulSoup, evidence: Evidence) -> None:
+def read_bylines(soup: BeautifulSoup, evidence: Evidence) -> None:
+    """Record bylines found by markup conventions; costly, so only run when needed."""
     candidates: list[tuple[str, list[Tag]]] = [
         ("byline:rel", soup.select('a[rel~="author"], link[rel~="author"][title]')),
         ("byline:class", soup.select('[class*="author" i] a, a[class*="author" i]')),
@@ -288,9 +305,8 @@ def read_head(soup: BeautifulSoup, evidence: Evidence) -> None:
 
 
 def read_body(soup: BeautifulSoup, evidence: Evidence) -> None:
-    """Record what a parsed body prefix adds: stray meta tags, microdata, bylines, h1, time."""
+    """Record what a parsed body prefix adds: stray meta tags, microdata, h1, time."""
     _read_meta(soup, evidence)
     _read_links(soup, evidence)
     _read_microdata(soup, evidence)
     _read_body_fallbacks(soup, evidence)
-    _read_bylines(soup, evidence)
