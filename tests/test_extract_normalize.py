@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.extract.bylines import looks_like_name
 from crawler.extract.normalize import (
     absolute_url,
     clean_author,
@@ -13,7 +14,6 @@ from crawler.extract.normalize import (
     strip_site_name,
     to_dimension,
 )
-from crawler.extract.sources import looks_like_name
 
 TITLES = {
     "pipe-site-name": (

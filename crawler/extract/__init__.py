@@ -9,8 +9,11 @@ The modules read in the order data flows through them:
 
 ``charset``     bytes -> text (BOM, HTTP header, ``<meta>``, UTF-8, windows-1252)
 ``head``        where the head ends; the fetcher's early stop; JSON-LD anywhere
-``sources``     ``<meta>``, ``<link>``, ``<title>``, microdata, bylines -> evidence
+``sources``     ``<meta>``, ``<link>``, ``<title>``, ``<h1>``, ``<time>`` -> evidence
+``microdata``   schema.org ``itemprop`` items -> evidence
 ``jsonld``      schema.org JSON-LD (``@graph``, ``@id``, broken blocks) -> evidence
+``bylines``     author by markup convention, when nothing declared one
+``markup``      attribute helpers shared by the three markup readers
 ``evidence``    the candidate values, keyed by source
 ``normalize``   URLs, text, titles, authors, languages
 ``dates``       any date a page writes -> UTC ISO 8601

@@ -24,14 +24,17 @@ from typing import Final
 EARLIEST_YEAR: Final = 1990  # epoch numbers before this are not publication dates
 LATEST_YEAR: Final = 2100  # nor after this
 
-# Abbreviations news sites actually print; ambiguous ones (IST, CST in Asia) take
-# their North American or European reading, the common one on English pages.
+# Abbreviations news sites actually print; ambiguous ones (IST, CST) take the
+# reading most common on English-language news pages.
 _ZONES: Final[dict[str, float]] = {
     "Z": 0, "UT": 0, "UTC": 0, "GMT": 0, "WET": 0, "BST": 1, "CET": 1, "WEST": 1,
     "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "SGT": 8, "HKT": 8,
     "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
     "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+    # US sites write "ET"/"PT" all year; standard time is at most an hour off,
+    # where reading them as UTC would be four to eight hours off.
+    "ET": -5, "CT": -6, "MT": -7, "PT": -8,
 }  # fmt: skip
 _MONTHS: Final = {
     name: number

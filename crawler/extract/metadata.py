@@ -65,6 +65,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from crawler.extract.bylines import read_bylines
 from crawler.extract.charset import decode_html
 from crawler.extract.dates import parse_date
 from crawler.extract.evidence import Evidence, ImageCandidate
@@ -78,13 +79,7 @@ from crawler.extract.normalize import (
     site_names_for,
     strip_site_name,
 )
-from crawler.extract.sources import (
-    BodyStrainer,
-    base_href,
-    read_body,
-    read_bylines,
-    read_head,
-)
+from crawler.extract.sources import BodyStrainer, base_href, read_body, read_head
 
 TRUST: Final[dict[str, tuple[str, ...]]] = {
     "title": (
