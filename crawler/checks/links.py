@@ -9,6 +9,7 @@ first bytes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from crawler.fetch import Fetched, Fetcher
 from crawler.fetch.body import StopRule
 from crawler.outcomes import LinkResult
 from crawler.read.article import UrlKind
+
+log = logging.getLogger("crawler")
 
 HEAD_CAP = 512 * 1024  # bytes of an HTML page read while waiting for </head>
 FIRST_BYTES = 64  # bytes of a non-HTML body that prove it is being served
@@ -71,7 +74,18 @@ async def check_links(
         while not queue.empty():
             url = queue.get_nowait()
             kind = targets[url]
-            results[url] = analyse(await fetcher.fetch(url, stop=STOP_RULES[kind]), kind)
+            fetched = await fetcher.fetch(url, stop=STOP_RULES[kind])
+            link = fetched.link
+            log.debug(
+                "%s %s %s in %d ms, %d attempts%s",
+                link.result.value,
+                link.status or "-",
+                url,
+                link.elapsed_ms,
+                link.attempts,
+                f" ({link.detail})" if link.detail else "",
+            )
+            results[url] = analyse(fetched, kind)
             if on_done is not None:
                 on_done()
 

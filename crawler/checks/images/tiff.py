@@ -89,9 +89,11 @@ def read_ifd(buf: SparseBuffer, base: int, header: TiffHeader, limit: int | None
     if not 0 < count <= MAX_ENTRIES:
         raise ImageError(f"TIFF: implausible IFD entry count {count}")
     table = at + count_size
-    if limit is not None and table + count * entry_size > limit:
+    # The entries are followed by the next IFD's offset, which a complete IFD includes.
+    length = count * entry_size + (8 if header.bigtiff else 4)
+    if limit is not None and table + length > limit:
         raise ImageError("TIFF: IFD runs past the end of its block")
-    raw = buf.read(table, count * entry_size, "IFD")
+    raw = buf.read(table, length, "IFD")
     return [
         Entry(*struct.unpack_from(header.endian + entry_format, raw, index * entry_size))
         for index in range(count)
