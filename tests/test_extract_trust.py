@@ -238,3 +238,27 @@ def test_extract_never_raises_on_arbitrary_markup(markup: str, encoding: str) ->
 
     for value in (metadata.url, metadata.image, metadata.amp_url):
         assert value is None or value.startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "image"),
+    [
+        (page('<base href="http://[broken">' + meta("og:image", "/a.jpg")), URL, "https://news.example/a.jpg"),
+        (page(meta("og:url", "http://[broken") + meta("og:title", "T")), URL, None),
+        (page(meta("og:image", "/a.jpg")), "http://[broken", None),
+        (page(ld({"@type": "Article"})[:-9] + "[" * 100_000 + "</script>"), URL, None),
+    ],
+    ids=["malformed-base-href", "malformed-og-url", "malformed-page-url", "deeply-nested-json"],
+)  # fmt: skip
+def test_malformed_urls_and_json_are_dropped_not_raised(
+    html: bytes, url: str, image: str | None
+) -> None:
+    metadata = extract(html, url)
+
+    assert (metadata.url, metadata.image) == (None, image)
+
+
+def test_absolute_urls_survive_a_malformed_page_url() -> None:
+    html = page(meta("og:image", "https://cdn.example/a.jpg") + meta("og:image", "/b.jpg"))
+
+    assert extract(html, "http://[broken").image == "https://cdn.example/a.jpg"

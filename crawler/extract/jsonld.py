@@ -98,7 +98,7 @@ def _decode_all(text: str) -> list[Any] | None:
             break
         try:
             value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return values or None
         values.append(value)
     return values or None

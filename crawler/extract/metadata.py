@@ -218,6 +218,27 @@ def _is_amp(soup: BeautifulSoup) -> bool:
     return isinstance(html, Tag) and ("⚡" in html.attrs or "amp" in html.attrs)
 
 
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _base_url(url: str, declared: str | None) -> str:
+    """The document's base URL: ``<base href>`` resolved against the page URL.
+
+    A malformed page URL or ``<base href>`` is ignored rather than raised:
+    relative URLs then stay unresolved and are dropped, absolute ones still work.
+    """
+    if not declared:
+        return url
+    try:
+        return urljoin(url, declared.strip())
+    except ValueError:
+        return url
+
+
 def _parse(markup: str, **options: Any) -> BeautifulSoup:
     # An XHTML declaration would make Beautiful Soup warn that XML is parsed as
     # HTML; browsers parse such pages as HTML too, so it is simply dropped.
@@ -242,16 +263,14 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
         for soup in soups:
             read_bylines(soup, evidence)
 
-    declared_base = base_href(head)
-    base = urljoin(url, declared_base.strip()) if declared_base else url
+    base = _base_url(url, base_href(head))
 
     def to_url(value: str) -> str | None:
         return absolute_url(value, base)
 
     site_name = _first(evidence, "site_name", clean_text)
     canonical = _first(evidence, "url", to_url)
-    names = site_names_for(urlsplit(canonical or url).hostname, site_name)
-    names |= site_names_for(urlsplit(url).hostname, None)
+    names = site_names_for(_host(canonical or url), site_name) | site_names_for(_host(url), None)
 
     def to_title(value: str) -> str | None:
         title = clean_text(value)

@@ -69,7 +69,11 @@ def absolute_url(value: object, base: str) -> str | None:
     try:
         parts = urlsplit(urljoin(base, text))
     except ValueError:
-        return None
+        # A malformed base must not cost the absolute URLs their place.
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     # Fragments name a place in the page, not the page.
