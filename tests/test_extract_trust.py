@@ -83,6 +83,22 @@ CASES: dict[str, tuple[bytes, str, Any]] = {
         "published_at",
         "2021-01-01T00:00:00Z",
     ),
+    "jsonld-bare-day-made-precise-by-og-time-on-that-day": (
+        page(
+            meta("article:published_time", "2021-01-27T23:30:00-05:00")
+            + ld({"@type": "NewsArticle", "datePublished": "2021-01-27"})
+        ),
+        "published_at",
+        "2021-01-28T04:30:00Z",
+    ),
+    "jsonld-bare-day-kept-when-og-time-is-another-day": (
+        page(
+            meta("article:published_time", "2021-03-01T10:00:00Z")
+            + ld({"@type": "NewsArticle", "datePublished": "2021-01-27"})
+        ),
+        "published_at",
+        "2021-01-27",
+    ),
     "time-element-last-resort": (
         page(body='<time datetime="2021-03-03T10:00:00+02:00">3 March</time>'),
         "published_at",

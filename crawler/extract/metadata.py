@@ -50,8 +50,9 @@ Normalisation (``normalize``, ``dates``): URLs are made absolute against
 ``<base href>`` and the page URL; text has entities decoded and whitespace
 collapsed; a title loses a " | Site" style suffix or "Site: " prefix naming the
 site itself (its site name, or its host without ``www.`` and TLD); dates become
-UTC ``YYYY-MM-DDTHH:MM:SSZ``, or ``YYYY-MM-DD`` when only a day is given, and a
-time without a zone is taken as UTC; ``lang`` is the tag as given, trimmed, with
+UTC ``YYYY-MM-DDTHH:MM:SSZ``, or ``YYYY-MM-DD`` when only a day is given (a time
+without a zone is taken as UTC, and a bare day yields to a less trusted source
+that gives a time on the same day); ``lang`` is the tag as given, trimmed, with
 ``_`` read as ``-``.
 """
 
@@ -60,6 +61,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
@@ -187,6 +189,36 @@ def _first(evidence: Evidence, field: str, clean: Callable[[str], str | None]) -
     return None
 
 
+def _candidates(evidence: Evidence, field: str, clean: Callable[[str], str | None]) -> list[str]:
+    """Every value for ``field`` that survives ``clean``, most trusted first."""
+    return [
+        cleaned
+        for key in TRUST[field]
+        for value in evidence.get(key)
+        if isinstance(value, str) and (cleaned := clean(value)) is not None
+    ]
+
+
+def _date(evidence: Evidence, field: str) -> str | None:
+    """The most trusted date, made precise by a less trusted source on the same day.
+
+    JSON-LD often gives ``2021-01-28`` where ``article:published_time`` has the
+    time of day.  A day and an instant are compared with a day of slack, since
+    the page's local day may differ from the UTC day of the instant.
+    """
+    dates = _candidates(evidence, field, parse_date)
+    if not dates or len(dates[0]) > len("YYYY-MM-DD"):
+        return dates[0] if dates else None
+    day = date.fromisoformat(dates[0])
+    for instant in dates[1:]:
+        if (
+            len(instant) > len("YYYY-MM-DD")
+            and abs(date.fromisoformat(instant[:10]) - day).days <= 1
+        ):
+            return instant
+    return dates[0]
+
+
 def _authors(evidence: Evidence) -> str | None:
     for key in TRUST["author"]:
         names: list[str] = []
@@ -286,8 +318,8 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
         image=image.url if image else None,
         image_width=image.width if image else None,
         image_height=image.height if image else None,
-        published_at=_first(evidence, "published_at", parse_date),
-        modified_at=_first(evidence, "modified_at", parse_date),
+        published_at=_date(evidence, "published_at"),
+        modified_at=_date(evidence, "modified_at"),
         site_name=site_name,
         author=_authors(evidence),
         lang=_first(evidence, "lang", clean_lang),
