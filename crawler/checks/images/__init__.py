@@ -57,8 +57,9 @@ def parse(buffer: SparseBuffer) -> ImageInfo:
             except TruncatedError:
                 raise
             except ImageError:
-                # A TGA of type 1 or 2 without ID or colour map starts like an ICO or CUR.
-                if label not in ("ICO", "CUR") or (info := parse_tga(buffer)) is None:
+                # A TGA of type 1 or 2 without ID or colour map starts like an ICO or CUR,
+                # and one with a 60-byte ID ("<") like markup.
+                if label not in ("ICO", "CUR", "SVG") or (info := parse_tga(buffer)) is None:
                     raise
                 return info
         info = parse_tga(buffer)

@@ -3,11 +3,12 @@
 The ``ftyp`` brands name the format.  The size is the ``ispe`` property of the
 primary item (``pitm``), found through the item property associations (``ipma``)
 into the property container (``ipco``); only ``meta`` and those boxes are read,
-never ``iinf``, ``iloc`` or the media data.  The transformative properties then
-apply in their listed order (HEIF 6.5.10-12; MIAF fixes it to clap, irot, imir):
-``clap`` crops the reported size; ``irot`` and ``imir`` become an EXIF-style
-orientation.  irot/imir are normative for HEIF readers, so an EXIF orientation in
-the file is ignored, as libheif and browsers do.
+never ``iinf`` or the media data.  When the total size is known, ``iloc`` is read
+too, and every item extent and top-level box must fit, so a cut file is caught.
+The transformative properties then apply in their listed order (HEIF 6.5.10-12;
+MIAF fixes it to clap, irot, imir): ``clap`` crops the reported size; ``irot`` and
+``imir`` become an EXIF-style orientation.  irot/imir are normative for HEIF
+readers, so an EXIF orientation in the file is ignored, as libheif and browsers do.
 """
 
 from __future__ import annotations

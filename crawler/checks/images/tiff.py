@@ -40,6 +40,7 @@ INTEGER_TYPES: dict[int, tuple[str, int]] = {
 # Bytes per value of every field type (TIFF 6.0 section 2; BigTIFF 16-18).
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 TYPE_SIZES |= {16: 8, 17: 8, 18: 8}
+FIRST_PRIVATE_TAG = 32768  # TIFF 6.0 section 2: private tags are 32768 and above
 MAX_ENTRIES = 4096  # entries in one IFD: real files have tens
 WHOLE_ARRAY_LIMIT = 256  # strips/tiles whose offsets are all read; past it, first and last
 
@@ -144,10 +145,16 @@ def parse_tiff(buf: SparseBuffer) -> ImageInfo:
 def check_values_fit(
     buf: SparseBuffer, header: TiffHeader, entries: Iterable[Entry], name: str
 ) -> None:
-    """Reject an IFD whose out-of-line values lie past the known end of the data."""
+    """Reject an IFD whose out-of-line values lie past the known end of the data.
+
+    Only the tags of TIFF 6.0 and its public extensions count: private tags (32768 and
+    up: ICC, Photoshop, DNG...) are often left dangling by editors without harm.
+    """
     if buf.size is None:
         return
     for entry in entries:
+        if entry.tag >= FIRST_PRIVATE_TAG:
+            continue
         size = TYPE_SIZES.get(entry.type, 0) * entry.count
         if size <= len(entry.value):
             continue
