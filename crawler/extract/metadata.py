@@ -180,6 +180,7 @@ class PageMetadata:
 
 
 def _first(evidence: Evidence, field: str, clean: Callable[[str], str | None]) -> str | None:
+    """The most trusted value for ``field`` that survives ``clean``."""
     for key in TRUST[field]:
         for value in evidence.get(key):
             if isinstance(value, str):
@@ -277,11 +278,8 @@ def _parse(markup: str, **options: Any) -> BeautifulSoup:
     return BeautifulSoup(_XML_DECLARATION.sub("", markup), "lxml", **options)
 
 
-def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetadata:
-    """What the page ``html``, fetched from ``url``, says about itself. Never raises on markup."""
-    text = decode_html(html, content_type)
-    if "<" not in text:
-        return PageMetadata()
+def _read(text: str) -> tuple[Evidence, BeautifulSoup]:
+    """Every candidate the page offers, and its parsed head."""
     parts = split_document(text)
     evidence = Evidence()
     head = _parse(parts.head)
@@ -294,7 +292,15 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
     if _authors(evidence) is None:
         for soup in soups:
             read_bylines(soup, evidence)
+    return evidence, head
 
+
+def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetadata:
+    """What the page ``html``, fetched from ``url``, says about itself. Never raises on markup."""
+    text = decode_html(html, content_type)
+    if "<" not in text:
+        return PageMetadata()
+    evidence, head = _read(text)
     base = _base_url(url, base_href(head))
 
     def to_url(value: str) -> str | None:
