@@ -22,6 +22,12 @@ TITLES = {
         "The Guardian",
         "Rates held",
     ),
+    "site-name-without-the": (
+        "Rates held | Guardian",
+        "theguardian.com",
+        "The Guardian",
+        "Rates held",
+    ),
     "dash-host-name": ("Rates held - TechWire Asia", "techwireasia.com", None, "Rates held"),
     "em-dash": ("Rates held — Daily Courier", "dailycourier.example", None, "Rates held"),
     "en-dash-case-insensitive": (

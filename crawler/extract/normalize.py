@@ -135,7 +135,9 @@ def site_names_for(host: str | None, site_name: str | None) -> set[str]:
     """The spellings of a site's own name that may decorate its titles."""
     names: set[str] = set()
     if site_name:
-        names.add(_squash(site_name))
+        squashed = _squash(site_name)
+        # "The Guardian" also signs its titles "Guardian".
+        names.update({squashed, squashed.removeprefix("the")})
     if host:
         host = host.lower().removeprefix("www.").removeprefix("m.").removeprefix("amp.")
         names.add(_squash(host))
