@@ -11,6 +11,8 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
+_INFLATED = ("gzip", "x-gzip", "deflate")  # the codings we ask for (Accept-Encoding)
+
 # Given the response headers (lower-case names) and the decoded prefix, True once it is enough.
 StopRule = Callable[[Mapping[str, str], bytes], bool]
 
@@ -23,13 +25,26 @@ class Body:
     capped: str | None  # which cap stopped the reading, if one did
 
 
+class UndecodableBody(ValueError):
+    """The body's Content-Encoding is not one we decode, or its bytes do not inflate."""
+
+    def __init__(self, encoding: str, reason: BaseException | str) -> None:
+        super().__init__(f"body cannot be decoded ({encoding}: {reason})")
+        self.encoding = encoding
+
+
 class _Decoder:
     def __init__(self, encoding: str) -> None:
-        encoding = encoding.strip().lower()
-        self.passthrough = encoding in ("", "identity")
+        # RFC 9110 8.4: codings are listed in the order they were applied; identity is a no-op.
+        codings = [c.strip() for c in encoding.lower().split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        self._encoding = ", ".join(codings)
+        self.passthrough = not codings
+        if len(codings) > 1 or (codings and codings[0] not in _INFLATED):
+            raise UndecodableBody(self._encoding, "unsupported content-encoding")
         # 47 = 32 + 15: accept a gzip or a zlib header; raw deflate is tried on error.
         self._inflate = None if self.passthrough else zlib.decompressobj(47)
-        self._raw_fallback = encoding == "deflate"
+        self._raw_fallback = codings == ["deflate"]
         self.exhausted = False  # output cap reached with input left over
 
     def feed(self, chunk: bytes, room: int) -> bytes:
@@ -37,12 +52,17 @@ class _Decoder:
             return chunk[:room]
         try:
             out = self._inflate.decompress(chunk, max(room, 1))
-        except zlib.error:
+        except zlib.error as exc:
             if not self._raw_fallback:
-                raise
+                raise UndecodableBody(self._encoding, exc) from None
             self._raw_fallback = False
             self._inflate = zlib.decompressobj(-15)
-            out = self._inflate.decompress(chunk, max(room, 1))
+            try:
+                out = self._inflate.decompress(chunk, max(room, 1))
+            except zlib.error as raw_exc:
+                raise UndecodableBody(self._encoding, raw_exc) from None
+        if out:
+            self._raw_fallback = False  # a zlib stream that decodes is not raw deflate
         if self._inflate.unconsumed_tail:
             self.exhausted = True
         return out[:room]
@@ -55,11 +75,15 @@ async def read_body(
     max_wire: int,
     max_decoded: int,
 ) -> Body:
-    """Read decoded bytes until ``stop`` says enough, the body ends, or a cap is hit."""
+    """Read decoded bytes until ``stop`` says enough, the body ends, or a cap is hit.
+
+    Raises :class:`UndecodableBody` for a Content-Encoding it cannot decode.
+    """
     decoder = _Decoder(headers.get("content-encoding", ""))
     data = bytearray()
     wire = 0
-    async for chunk in chunks:
+    async for received in chunks:
+        chunk = received[: max_wire - wire]  # what arrived past the cap is not kept
         wire += len(chunk)
         data += decoder.feed(chunk, max_decoded - len(data))
         if decoder.exhausted or len(data) >= max_decoded:

@@ -27,10 +27,18 @@ from aiohttp.abc import AbstractResolver
 
 from crawler import defaults
 from crawler.config import Config
-from crawler.fetch.body import Body, StopRule, read_body
-from crawler.fetch.classify import Verdict, classify_exception, classify_status
+from crawler.fetch.body import Body, StopRule, UndecodableBody, read_body
+from crawler.fetch.classify import (
+    Verdict,
+    classify_exception,
+    classify_status,
+    redirect_loop,
+    refused_by_policy,
+    too_many_redirects,
+    unusable_redirect,
+)
 from crawler.fetch.hosts import HostPool
-from crawler.fetch.resolver import GuardedResolver, is_private_address, refusal_for_literal
+from crawler.fetch.resolver import GuardedConnector, GuardedResolver, refusal_for_literal
 from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
 from crawler.fetch.robots import RobotsCache
 from crawler.fetch.urls import invalid_reason, is_http_url
@@ -106,8 +114,14 @@ class Fetcher:
         ssl_context: ssl.SSLContext | bool = True
         if self.config.cacert is not None:
             ssl_context = ssl.create_default_context(cafile=str(self.config.cacert))
-        connector = aiohttp.TCPConnector(
-            resolver=resolver, ssl=ssl_context, limit=0, limit_per_host=0, ttl_dns_cache=300
+        connector = GuardedConnector(
+            self.config.connect_to,
+            self.config.allow_private,
+            resolver=resolver,
+            ssl=ssl_context,
+            limit=0,
+            limit_per_host=0,
+            ttl_dns_cache=300,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -200,7 +214,7 @@ class Fetcher:
         while True:
             refusal = await self._refusal(current, robots)
             if refusal is not None:
-                return _Attempt(Verdict(Result.SKIPPED, refusal), current, redirects)
+                return _Attempt(refused_by_policy(refusal), current, redirects)
             parts = urlsplit(current)
             host = (parts.hostname or "").lower()
             async with self._hosts.slot(host):
@@ -208,7 +222,7 @@ class Fetcher:
                 try:
                     async with asyncio.timeout(remaining):
                         hop = await self._request(current, redirects, stop, headers, max_body)
-                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                except (aiohttp.ClientError, OSError, TimeoutError, UndecodableBody) as exc:
                     return _Attempt(
                         classify_exception(exc, self.config.timeout), current, redirects
                     )
@@ -221,14 +235,12 @@ class Fetcher:
             target = urljoin(current, location.strip())
             redirects += 1
             if not is_http_url(target):
-                detail = f"redirect to a non-http(s) URL: {target[:200]}"
-                return _Attempt(Verdict(Result.INVALID, detail), current, redirects, hop.status)
+                return _Attempt(unusable_redirect(target), current, redirects, hop.status)
             if target in seen:
-                detail = f"redirect loop after {redirects} hops at {target[:200]}"
-                return _Attempt(Verdict(Result.ERROR, detail), current, redirects, hop.status)
+                return _Attempt(redirect_loop(target, redirects), current, redirects, hop.status)
             if redirects > max_redirects:
-                detail = f"too many redirects (more than {max_redirects})"
-                return _Attempt(Verdict(Result.ERROR, detail), current, redirects, hop.status)
+                verdict = too_many_redirects(max_redirects)
+                return _Attempt(verdict, current, redirects, hop.status)
             if remaining <= 0:
                 verdict = classify_exception(TimeoutError(), self.config.timeout)
                 return _Attempt(verdict, current, redirects)
@@ -245,16 +257,13 @@ class Fetcher:
     ) -> _Attempt:
         assert self._session is not None, "Fetcher used outside 'async with'"
         async with self._session.get(url, headers=headers, allow_redirects=False) as response:
-            peer_refusal = self._peer_refusal(response)
-            if peer_refusal is not None:
-                response.close()
-                return _Attempt(Verdict(Result.SKIPPED, peer_refusal), url, redirects)
             status = response.status
             response_headers = {name.lower(): value for name, value in response.headers.items()}
             body = await self._read(response, response_headers, stop, max_body)
+            # A redirect is judged at the next hop; one without a Location is the final answer.
             verdict = (
                 Verdict(Result.OK)
-                if status in REDIRECT_STATUSES
+                if status in REDIRECT_STATUSES and response_headers.get("location", "").strip()
                 else classify_status(status, response_headers, body.data)
             )
             return _Attempt(
@@ -275,7 +284,8 @@ class Fetcher:
         max_body: int | None,
     ) -> Body:
         status = response.status
-        if 200 <= status < 300 and stop is not None:
+        wanted = 200 <= status < 300 and stop is not None
+        if wanted:
             rule: StopRule | None = stop
         elif status >= 400 or status == 999:
             # Enough of an error page to recognise a bot wall.
@@ -286,38 +296,36 @@ class Fetcher:
         else:
             response.close()
             return _NO_BODY
-        body = await read_body(
-            response.content.iter_chunked(16 * 1024),
-            headers,
-            rule,
-            max_body or self.config.max_body_bytes,
-            self.config.max_decoded_bytes,
-        )
+        try:
+            body = await read_body(
+                response.content.iter_chunked(16 * 1024),
+                headers,
+                rule,
+                max_body or self.config.max_body_bytes,
+                self.config.max_decoded_bytes,
+            )
+        except UndecodableBody:
+            if wanted:
+                raise  # the caller needs this body and cannot have it: a malformed answer
+            # An error page or a redirect we cannot decode still has its status.
+            response.close()
+            return Body(b"", 0, False, "undecodable body")
         if not body.complete:
             response.close()
         return body
 
-    def _peer_refusal(self, response: aiohttp.ClientResponse) -> str | None:
-        """Second line of the guard: the address actually connected to."""
-        if self.config.allow_private or response.connection is None:
-            return None
-        transport = response.connection.transport
-        peer = transport.get_extra_info("peername") if transport is not None else None
-        if not peer:
-            return None
-        host = response.url.host or ""
-        port = response.url.port or 0
-        if any(rule.matches(host, port) for rule in self.config.connect_to):
-            return None
-        if is_private_address(str(peer[0])):
-            return f"private-address guard: {host} connected to {peer[0]}"
-        return None
-
     async def _refusal(self, url: str, robots: bool) -> str | None:
-        """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt."""
-        for pattern in self._exclude:
-            if pattern.search(url):
-                return f"excluded by rule {pattern.pattern!r}"
+        """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt.
+
+        ``robots`` is False for the fetch of robots.txt itself, which neither robots
+        rules nor exclude rules (written for the articles' links) apply to: an
+        exclude pattern that happens to match ``/robots.txt`` must not switch
+        robots.txt off.
+        """
+        if robots:
+            for pattern in self._exclude:
+                if pattern.search(url):
+                    return f"excluded by rule {pattern.pattern!r}"
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)

@@ -5,6 +5,8 @@ aiohttp connects to: a host that resolved to a public address for a check and to
 127.0.0.1 a moment later (DNS rebinding) cannot slip through, since the guard
 filters the very answer that is used.  aiohttp skips resolvers for IP-literal
 URLs, so :func:`refusal_for_literal` covers those before any request is made.
+:class:`GuardedConnector` is the second line: it checks the address each
+connection actually reached, before a request is written to it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.connector import Connection
 from aiohttp.resolver import DefaultResolver
+from aiohttp.tracing import Trace
 
 from crawler.config import ConnectTo
 
@@ -23,29 +28,42 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class AddressRefused(OSError):
-    """The host resolves only to addresses the private-address guard refuses."""
+    """The host resolves only to (or connected to) addresses the guard refuses."""
 
-    def __init__(self, host: str, address: str) -> None:
-        super().__init__(f"private-address guard: {host} resolves to {address}")
+    def __init__(self, host: str, address: str, *, connected: bool = False) -> None:
+        how = "connected to" if connected else "resolves to"
+        super().__init__(f"private-address guard: {host} {how} {address}")
         self.host = host
         self.address = address
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix: IPv4 in the low bits
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, local-use translation
 
 
 def is_private_address(address: str) -> bool:
     """True for loopback, private, link-local, multicast, reserved or unspecified addresses.
 
-    IPv4-mapped and 6to4/Teredo-embedded IPv4 addresses are judged by the IPv4
-    address inside them, so ``::ffff:127.0.0.1`` is loopback.
+    IPv6 addresses that carry an IPv4 address (IPv4-mapped, 6to4, Teredo and
+    NAT64's 64:ff9b::/96) are judged by the IPv4 address inside them, so
+    ``::ffff:127.0.0.1`` and ``64:ff9b::7f00:1`` are loopback: through a NAT64
+    gateway the latter reaches 127.0.0.1's network.  Anything unparseable is
+    refused.
     """
     try:
         ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return True
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return True
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
             ip = embedded
-    return not ip.is_global or ip.is_multicast
+    # is_reserved: IPv6 ::/8 holds the deprecated IPv4-compatible ::a.b.c.d addresses.
+    return not ip.is_global or ip.is_multicast or ip.is_reserved
 
 
 def literal_address(host: str) -> str | None:
@@ -119,6 +137,41 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+class GuardedConnector(aiohttp.TCPConnector):
+    """A TCPConnector that refuses connections whose peer is a private address.
+
+    The resolver already filters private answers; this re-checks the address the
+    socket actually reached, whatever path led there, and does so before the
+    request is sent, so that nothing is ever written to an internal service.
+    Hosts named by a ``--connect-to`` rule are the user's explicit choice and pass.
+    """
+
+    def __init__(self, rules: Sequence[ConnectTo], allow_private: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rules = tuple(rules)
+        self._allow_private = allow_private
+
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's signature, overridden
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        host = req.url.raw_host or ""
+        port = req.url.port or 0
+        if self._allow_private or find_override(self._rules, host, port) is not None:
+            return connection
+        transport = connection.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        if peer and is_private_address(str(peer[0])):
+            connection.close()
+            # As a connector error, so that aiohttp neither retries nor rewraps it.
+            refused = AddressRefused(host, str(peer[0]), connected=True)
+            raise aiohttp.ClientConnectorError(req.connection_key, refused)
+        return connection
 
 
 def refusal_for_literal(
