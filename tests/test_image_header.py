@@ -624,19 +624,23 @@ if has_avif:
 TGA_FOOTER = 26  # a TGA 2.0 footer is optional, so a file cut just before it is a valid TGA 1
 
 
+def is_complete_without_optional_end(data: bytes, length: int) -> bool:
+    """A cut that only drops an optional ending: a TGA 2.0 footer, a GIF trailer."""
+    if data.endswith(b"TRUEVISION-XFILE.\x00"):
+        return length >= len(data) - TGA_FOOTER
+    if data.startswith(b"GIF8"):
+        return length == len(data) - 1
+    return False
+
+
 @pytest.mark.parametrize(
     "build", [case[1] for case in TRUNCATED], ids=[case[0] for case in TRUNCATED]
 )
 def test_every_truncation_of_a_valid_file_is_an_image_error(build: Callable[[], bytes]) -> None:
     data = build()
-    whole = probe_bytes(data)
     accepted = []
     for length in range(len(data)):
-        if (
-            whole.format == "tga"
-            and data.endswith(b"TRUEVISION-XFILE.\x00")
-            and length >= len(data) - TGA_FOOTER
-        ):
+        if is_complete_without_optional_end(data, length):
             continue
         try:
             answer = probe_bytes(data[:length])
@@ -644,6 +648,14 @@ def test_every_truncation_of_a_valid_file_is_an_image_error(build: Callable[[], 
             continue
         accepted.append((length, answer))
     assert accepted == []
+
+
+def test_gif_without_trailer_is_accepted_when_its_blocks_are_complete() -> None:
+    data = pillow("GIF", save_all=True, append_images=[picture("L")])
+    assert data.endswith(b"\x00;")
+    assert probe_bytes(data[:-1]) == ImageInfo("gif", WIDTH, HEIGHT)
+    with pytest.raises(ImageError, match="truncated GIF"):
+        probe_bytes(data[:-3])
 
 
 def test_truncated_errors_say_truncated_and_name_the_format() -> None:
