@@ -43,6 +43,7 @@ TECHWIRE_EXCERPT = (
 ANALYTICS = "https://www.analyticsinsight.net/top-ai-cities-to-know-across-the-globe-in-race-towards-advancement/"
 GUARDIAN = "https://www.theguardian.com/business/2021/feb/04/bank-of-england-holds-interest-rates"
 ESTAR = "https://www.eveningstar.example/local/2021/06/09/four-day-week-pilot/"
+NYT = "https://www.nytimes.com/2021/03/06/us/politics/senate-covid-relief-bill.html"
 MEDIUM = "https://medium.com/better-engineering/how-we-rebuilt-our-data-pipeline-1a2b3c4d5e6f"
 
 CASES = {
@@ -363,6 +364,64 @@ CASES = {
             "siteName": "Il Giornale del Porto",
             "author": "Marco Rossi",
             "lang": "it",
+        },
+    ),
+    "nyt-style-og-title-kept-as-declared-publisher-by-id-in-another-block": Page(
+        "nyt_style_publisher_by_id_in_second_block.html",
+        NYT,
+        {
+            "title": "Senate Passes $1.9 Trillion Relief Bill, Advancing Biden’s Plan "
+            "(Published 2021)",
+            "description": "The Senate voted 50 to 49 to approve the package, which includes "
+            "$1,400 direct payments.",
+            "url": NYT,
+            "ampUrl": NYT.removesuffix(".html") + ".amp.html",
+            "image": "https://static01.nyt.com/images/2021/03/06/us/politics/06dc-virus-senate/"
+            "06dc-virus-senate-facebookJumbo.jpg?year=2021&h=550&w=1050&s=8d2&k=ZQJBKqZ0VN",
+            "publishedAt": "2021-03-06T17:08:20Z",
+            "modifiedAt": "2021-03-08T18:53:33Z",
+            "siteName": "The New York Times",
+            "author": "Emily Cochrane, Jonathan Weisman",
+            "lang": "en",
+            "type": "article",
+        },
+    ),
+    "bbc-style-organisation-as-author-og-image-without-size": Page(
+        "bbc_style_organisation_author.html",
+        "https://www.bbc.co.uk/news/uk-56140830",
+        {
+            "title": "Covid: Schools in England to reopen on 8 March",
+            "description": "Pupils will return from 8 March, with secondary students tested for "
+            "the virus, the prime minister says.",
+            "url": "https://www.bbc.co.uk/news/uk-56140830",
+            "ampUrl": "https://www.bbc.co.uk/news/amp/uk-56140830",
+            "image": "https://ichef.bbci.co.uk/news/1024/branded_news/1343F/production/"
+            "_116978447_classroom.jpg",
+            "publishedAt": "2021-02-22T18:13:43Z",
+            "modifiedAt": "2021-02-22T18:13:43Z",
+            "siteName": "BBC News",
+            "author": "BBC News",
+            "lang": "en-GB",
+            "type": "article",
+        },
+    ),
+    "wordpress-without-seo-plugin-byline-found-in-body": Page(
+        "wordpress_byline_in_body_only.html",
+        "https://ridgegazette.example/2021/07/14/why-our-council-rates-went-up/",
+        {
+            "title": "Why our council rates went up",
+            "description": "A line-by-line look at the new budget.",
+            "url": "https://ridgegazette.example/2021/07/14/why-our-council-rates-went-up/",
+            "image": "https://i0.wp.com/ridgegazette.example/wp-content/uploads/2021/07/"
+            "budget.jpg?fit=1200%2C800&ssl=1",
+            "imageWidth": 1200,
+            "imageHeight": 800,
+            "publishedAt": "2021-07-14T02:00:21Z",
+            "modifiedAt": "2021-07-14T05:12:09Z",
+            "siteName": "The Ridge Gazette",
+            "author": "Margaret Henderson",
+            "lang": "en-AU",
+            "type": "article",
         },
     ),
     "legacy-parsely-page-json": Page(
