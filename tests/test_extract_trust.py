@@ -139,6 +139,30 @@ CASES: dict[str, tuple[bytes, str, Any]] = {
         "author",
         "Ann Lee",
     ),
+    "embedded-video-microdata-is-not-the-page-description": (
+        page(
+            body='<div itemscope itemtype="https://schema.org/ImageGallery">'
+            '<meta itemprop="description" content="Gallery blurb">'
+            '<span itemprop="author">Photo Desk</span></div>'
+        ),
+        "description",
+        None,
+    ),
+    "article-item-beats-the-web-page-item-around-it": (
+        page(
+            body='<div itemscope itemtype="https://schema.org/WebPage">'
+            '<span itemprop="headline">Section</span>'
+            '<article itemscope itemtype="https://schema.org/NewsArticle">'
+            '<h2 itemprop="headline">The story</h2></article></div>'
+        ),
+        "title",
+        "The story",
+    ),
+    "itemprop-outside-any-item-still-read": (
+        page(body='<span itemprop="datePublished" content="2021-05-05T10:00:00Z">5 May</span>'),
+        "published_at",
+        "2021-05-05T10:00:00Z",
+    ),
     "og-site-name-beats-jsonld-publisher": (
         page(
             meta("og:site_name", "News")

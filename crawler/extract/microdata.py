@@ -2,10 +2,11 @@
 
 Part of ``extract``, for pages that describe their article with ``itemscope``
 and ``itemprop`` attributes instead of (or besides) JSON-LD.  Properties are
-read from the first article item (``*Article``, ``BlogPosting``, ``Report``,
-``WebPage``), so the headline and byline of a "related stories" item further
-down are not taken for the page's own; a page with no such item gets its
-properties from anywhere, except ``name``, which could name anything.  Values
+read from the first article item (``*Article``, ``BlogPosting``, ``Report``),
+else the first ``WebPage`` or media item, so the headline and byline of a
+"related stories" item further down are not taken for the page's own; a page
+with no such item gets only the properties that sit outside every item, never
+``name``, which could name anything.  Values
 follow the HTML standard's rules for a property's value
 (https://html.spec.whatwg.org/multipage/microdata.html#values).
 """
@@ -20,7 +21,13 @@ from bs4 import BeautifulSoup, Tag
 from crawler.extract.evidence import Evidence
 from crawler.extract.markup import attribute, text_of, tokens
 
-_ARTICLE_ITEMTYPE = re.compile(r"(Article|BlogPosting|Report|WebPage)\b", re.IGNORECASE)
+# The item that describes the page, best first: an article, then the page itself
+# or the media it presents.  Pages often wrap <body itemscope itemtype=WebPage>
+# around an <article itemscope itemtype=NewsArticle>; the article wins.
+_MAIN_ITEMTYPES: Final = (
+    re.compile(r"(Article|BlogPosting|Report)\b", re.IGNORECASE),
+    re.compile(r"(WebPage|VideoObject|AudioObject|PodcastEpisode)\b", re.IGNORECASE),
+)
 # Where the microdata value of an element lives, per the HTML standard.
 _URL_ATTRIBUTES: Final = {
     "img": "src", "audio": "src", "video": "src", "source": "src", "embed": "src",
@@ -53,20 +60,22 @@ class _Items:
     """
 
     def __init__(self, soup: BeautifulSoup) -> None:
-        self.anywhere: dict[str, list[Tag]] = {}
-        self.by_owner: dict[int, dict[str, list[Tag]]] = {}
+        self.found = False
+        self.by_owner: dict[int | None, dict[str, list[Tag]]] = {}
         for tag in soup.find_all(True, attrs={"itemprop": True}):
+            self.found = True
             owner = tag.find_parent(attrs={"itemscope": True})
+            properties = self.by_owner.setdefault(None if owner is None else id(owner), {})
             for name in tokens(tag, "itemprop"):
-                self.anywhere.setdefault(name, []).append(tag)
-                if owner is not None:
-                    self.by_owner.setdefault(id(owner), {}).setdefault(name, []).append(tag)
+                properties.setdefault(name, []).append(tag)
 
     def of(self, scope: Tag | None, name: str) -> list[Tag]:
-        """Property ``name`` of item ``scope``, or of any item when ``scope`` is None."""
-        if scope is None:
-            return self.anywhere.get(name.lower(), [])
-        return self.by_owner.get(id(scope), {}).get(name.lower(), [])
+        """Property ``name`` of item ``scope``; with None, of no item at all.
+
+        Itemprops outside any ``itemscope`` are invalid microdata but common in
+        hand-made templates (``<time itemprop=datePublished>``).
+        """
+        return self.by_owner.get(None if scope is None else id(scope), {}).get(name.lower(), [])
 
     def names(self, tag: Tag) -> list[str]:
         """The name of an item-valued property (a Person or Organization), or its text."""
@@ -78,19 +87,21 @@ class _Items:
 def read_microdata(soup: BeautifulSoup, evidence: Evidence) -> None:
     """Record the article item's properties under ``microdata:*`` source keys."""
     items = _Items(soup)
-    if not items.anywhere:
+    if not items.found:
         return
+    scopes = soup.find_all(True, attrs={"itemscope": True})
     scope = next(
         (
             scope
-            for scope in soup.find_all(True, attrs={"itemscope": True})
-            if _ARTICLE_ITEMTYPE.search(attribute(scope, "itemtype") or "")
+            for pattern in _MAIN_ITEMTYPES
+            for scope in scopes
+            if pattern.search(attribute(scope, "itemtype") or "")
         ),
         None,
     )
     for name in _MICRODATA_PROPERTIES:
         if scope is None and name == "name":
-            continue  # outside an article item, "name" names anything at all
+            continue  # outside any item, "name" names anything at all
         for tag in items.of(scope, name):
             if name == "image" and tag.has_attr("itemscope"):
                 for url in items.of(tag, "url") + items.of(tag, "contentUrl"):

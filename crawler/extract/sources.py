@@ -61,7 +61,7 @@ class BodyStrainer(SoupStrainer):
         return False
 
 
-def _read_meta(soup: BeautifulSoup, evidence: Evidence) -> None:
+def _read_meta(soup: BeautifulSoup, evidence: Evidence, *, in_body: bool) -> None:
     images: list[dict[str, str]] = []
     for meta in soup.find_all("meta"):
         content = attribute(meta, "content")
@@ -69,9 +69,14 @@ def _read_meta(soup: BeautifulSoup, evidence: Evidence) -> None:
             content = attribute(meta, "value")
         if content is None or not content.strip():
             continue
+        sources = ["property", "name", "http-equiv"]
+        # In the body, <meta itemprop> belongs to whichever item surrounds it (an
+        # embedded video, a related story); module microdata reads it in scope.
+        if not in_body and meta.find_parent("body") is None:
+            sources.append("itemprop")
         keys = {
             key.strip().lower()
-            for source in ("property", "name", "itemprop", "http-equiv")
+            for source in sources
             for key in (attribute(meta, source) or "").split()
         }
         for key in sorted(keys):
@@ -158,12 +163,16 @@ def base_href(soup: BeautifulSoup) -> str | None:
 def read_head(soup: BeautifulSoup, evidence: Evidence) -> None:
     """Record what the parsed head declares (and the body, if the head never closed)."""
     _read_document(soup, evidence)
-    read_body(soup, evidence)
+    _read_markup(soup, evidence, in_body=False)
 
 
 def read_body(soup: BeautifulSoup, evidence: Evidence) -> None:
     """Record what a parsed body prefix adds: stray meta tags, microdata, h1, time."""
-    _read_meta(soup, evidence)
+    _read_markup(soup, evidence, in_body=True)
+
+
+def _read_markup(soup: BeautifulSoup, evidence: Evidence, *, in_body: bool) -> None:
+    _read_meta(soup, evidence, in_body=in_body)
     _read_links(soup, evidence)
     read_microdata(soup, evidence)
     _read_body_fallbacks(soup, evidence)
