@@ -26,7 +26,10 @@ def invalid_reason(value: object) -> str:
         return "empty URL"
     if value != value.strip():
         return "URL has leading or trailing whitespace"
-    scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+    try:
+        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+    except ValueError:  # urlsplit refuses an unbalanced "[" or "]" in the host
+        return "malformed URL"
     if scheme and scheme not in ("http", "https"):
         return f"not an http(s) URL: scheme {scheme!r}"
     if not scheme:
