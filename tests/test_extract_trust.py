@@ -211,6 +211,17 @@ CASES: dict[str, tuple[bytes, str, Any]] = {
         "image",
         "https://news.example/o.jpg",
     ),
+    "og-image-url-alias-keeps-the-size-with-its-image": (
+        page(
+            meta("og:image", "https://cdn.example/a.jpg")
+            + meta("og:image:url", "https://cdn.example/a.jpg")
+            + meta("og:image:width", "1200")
+            + meta("og:image:height", "630")
+            + meta("og:image", "https://cdn.example/b.jpg")
+        ),
+        "image_width",
+        1200,
+    ),
     "twitter-image-beats-jsonld-image": (
         page(meta("twitter:image", "/t.jpg", "name") + ld({"@type": "Article", "image": "/l.jpg"})),
         "image",

@@ -97,7 +97,9 @@ def _group_open_graph_image(keys: set[str], content: str, images: list[dict[str,
     """Attach each og:image:* property to the og:image it follows (ogp.me, "Arrays")."""
     for key in keys:
         if key in ("og:image", "og:image:url"):
-            if not images or "url" in images[-1]:
+            # og:image:url is an alias of og:image; sites that write both for one
+            # image must not split its width and height off onto a phantom second.
+            if not images or images[-1].get("url", content) != content:
                 images.append({})
             images[-1]["url"] = content
         elif key in ("og:image:secure_url", "og:image:width", "og:image:height"):
