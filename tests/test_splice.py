@@ -45,7 +45,7 @@ BLOCK: dict[str, Any] = {
 }
 SECOND_BLOCK: dict[str, Any] = {"checkedAt": "2026-03-02T12:00:00Z", "health": "ok", "links": {}}
 # What a crawl block may carry: page titles and details hold any character at all.
-ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+ANY_TEXT = st.text(st.characters(exclude_categories={"Cs"}), max_size=12)
 ANY_SCALAR = st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT
 BLOCKS = st.dictionaries(
     ANY_TEXT,
