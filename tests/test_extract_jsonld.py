@@ -166,3 +166,13 @@ def test_website_name_is_kept_even_without_an_article() -> None:
 
     assert evidence.get("jsonld:website") == ["Just A Site"]
     assert "jsonld:headline" not in evidence
+
+
+def test_blank_field_on_the_article_falls_back_to_the_page_node() -> None:
+    evidence = read(
+        {"@type": "NewsArticle", "headline": "  ", "description": ""},
+        {"@type": "WebPage", "name": "From the page", "description": "Page description"},
+    )
+
+    assert evidence.get("jsonld:headline") == ["From the page"]
+    assert evidence.get("jsonld:description") == ["Page description"]

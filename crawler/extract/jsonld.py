@@ -198,7 +198,9 @@ class _Graph:
         for node in self.entities:
             for key in keys:
                 value = node.get(key)
-                if value not in (None, "", [], {}):
+                if isinstance(value, str) and not value.strip():
+                    continue
+                if value not in (None, [], {}):
                     return value
         return None
 
