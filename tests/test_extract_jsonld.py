@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from crawler.extract.evidence import Evidence, ImageCandidate
-from crawler.extract.jsonld import loads_lenient, read_linked_data
+from crawler.extract.jsonld import read_linked_data
+from crawler.extract.lenient_json import loads_lenient
 
 
 def read(*documents: Any) -> Evidence:

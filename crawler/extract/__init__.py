@@ -7,17 +7,19 @@ can compare them with the article's front matter.
 
 The modules read in the order data flows through them:
 
-``charset``     bytes -> text (BOM, HTTP header, ``<meta>``, UTF-8, windows-1252)
-``head``        where the head ends; the fetcher's early stop; JSON-LD anywhere
-``sources``     ``<meta>``, ``<link>``, ``<title>``, ``<h1>``, ``<time>`` -> evidence
-``microdata``   schema.org ``itemprop`` items -> evidence
-``jsonld``      schema.org JSON-LD (``@graph``, ``@id``, broken blocks) -> evidence
-``bylines``     author by markup convention, when nothing declared one
-``markup``      attribute helpers shared by the three markup readers
-``evidence``    the candidate values, keyed by source
-``normalize``   URLs, text, titles, authors, languages
-``dates``       any date a page writes -> UTC ISO 8601
-``metadata``    the per-field trust order and :class:`PageMetadata`
+``charset``       bytes -> text (BOM, HTTP header, ``<meta>``, UTF-8, windows-1252)
+``head``          where the head ends; the fetcher's early stop; JSON-LD anywhere
+``sources``       ``<meta>``, ``<link>``, ``<title>``, ``<h1>``, ``<time>`` -> evidence
+``microdata``     schema.org ``itemprop`` items -> evidence
+``jsonld``        schema.org JSON-LD (``@graph``, ``@id``, main entity) -> evidence
+``lenient_json``  ld+json blocks that are not quite JSON
+``bylines``       author by markup convention, when nothing declared one
+``markup``        attribute helpers shared by the three markup readers
+``evidence``      the candidate values, keyed by source
+``normalize``     URLs, text, titles, authors, languages
+``dates``         any date a page writes -> UTC ISO 8601
+``trust``         the per-field trust order (the table is in its docstring)
+``metadata``      :func:`extract` runs the steps above and builds :class:`PageMetadata`
 """
 
 from __future__ import annotations

@@ -19,102 +19,25 @@ The main entity is the first node of an article type (any ``*Article``,
 field missing from a better-ranked node is taken from the next one, which is how
 Yoast splits an article between its ``Article`` and ``WebPage`` nodes.
 
-Broken blocks are common in the wild.  A block that is not valid JSON is retried
-after a lenient cleanup (comment and CDATA wrappers, ``//`` and ``/* */``
-comments, trailing commas, raw control characters and invalid escapes in
-strings, HTML-escaped text, several objects back to back); if it still does not
-parse, that block alone is skipped.
+Broken blocks are common in the wild; ``lenient_json`` repairs what it can and a
+block that still does not parse is skipped alone.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from crawler.extract.evidence import Evidence, ImageCandidate
+from crawler.extract.lenient_json import loads_lenient
 from crawler.extract.normalize import to_dimension
 
 MAX_DEPTH: Final = 12  # nesting levels followed; deeper JSON-LD is not metadata
 
-_WRAPPER_START = re.compile(r"^\s*(?:<!--|(?://|/\*)?\s*<!\[CDATA\[\s*(?:\*/)?)\s*")
-_WRAPPER_END = re.compile(r"\s*(?:-->|(?://|/\*)?\s*\]\]>\s*(?:\*/)?)\s*$")
-_JSON_ESCAPES: Final = frozenset('"\\/bfnrtu')
 _PAGE_RANK, _ARTICLE_RANK, _OTHER_RANK = 1, 0, 2
 _ARTICLE_TYPES: Final = frozenset(
     {"blogposting", "liveblogposting", "socialmediaposting", "report", "discussionforumposting"}
 )
-
-
-def _relax(text: str) -> str:
-    """Remove what JavaScript tolerates and JSON does not, outside of strings."""
-    out: list[str] = []
-    index, length, in_string = 0, len(text), False
-    while index < length:
-        char = text[index]
-        if in_string:
-            if char == "\\" and index + 1 < length:
-                following = text[index + 1]
-                out.append("\\" + following if following in _JSON_ESCAPES else following)
-                index += 2
-                continue
-            if char == '"':
-                in_string = False
-            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, char))
-        elif char == '"':
-            in_string = True
-            out.append(char)
-        elif text.startswith("//", index):
-            newline = text.find("\n", index)
-            index = length if newline < 0 else newline
-            continue
-        elif text.startswith("/*", index):
-            close = text.find("*/", index + 2)
-            index = length if close < 0 else close + 2
-            continue
-        elif char in "}]":
-            while out and out[-1].isspace():
-                out.pop()
-            if out and out[-1] == ",":
-                out.pop()
-            out.append(char)
-        else:
-            out.append(char)
-        index += 1
-    return "".join(out)
-
-
-def _decode_all(text: str) -> list[Any] | None:
-    """Every JSON value in ``text`` (some sites concatenate objects); None if none parse."""
-    decoder = json.JSONDecoder(strict=False)
-    values: list[Any] = []
-    position, length = 0, len(text)
-    while position < length:
-        while position < length and (text[position].isspace() or text[position] in ",;"):
-            position += 1
-        if position >= length:
-            break
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except (json.JSONDecodeError, RecursionError):
-            return values or None
-        values.append(value)
-    return values or None
-
-
-def loads_lenient(text: str) -> list[Any]:
-    """The JSON values of one ld+json block, after a lenient cleanup if needed."""
-    stripped = _WRAPPER_END.sub("", _WRAPPER_START.sub("", text.strip()))
-    attempts = [stripped, _relax(stripped)]
-    if "&quot;" in stripped or "&#" in stripped:
-        attempts.append(_relax(html.unescape(stripped)))
-    for attempt in attempts:
-        values = _decode_all(attempt)
-        if values is not None:
-            return values
-    return []
 
 
 def _types(node: dict[str, Any]) -> list[str]:

@@ -1,143 +1,37 @@
-"""Choose, field by field, what a page says about itself: the trust order.
+"""Assemble :class:`PageMetadata` from a page: the order in which ``extract`` works.
 
-The last step of ``extract``: ``sources`` and ``jsonld`` have recorded every
-candidate under a source key; for each field the first source in the table
-below whose value survives normalisation wins.  The order is per field because
-the best source differs: Open Graph is what publishers curate for titles,
-descriptions and share images (and what Facebook, Slack and most metadata
-libraries read first), while JSON-LD is the most precise for dates, authors and
-the publisher, and ``<link rel=canonical>`` is the one signal search engines
-honour for the canonical URL (RFC 6596).
-
-============  ==============================================================
-field         sources, most trusted first
-============  ==============================================================
-title         og:title, twitter:title, JSON-LD headline/name, parsely-title,
-              sailthru.title, DC.title, dcterms.title, meta title, microdata
-              headline, ``<title>``, microdata name, ``<h1>``
-description   og:description, twitter:description, meta description, JSON-LD
-              description, DC/dcterms.description, sailthru.description,
-              microdata description
-url           ``<link rel=canonical>``, og:url, JSON-LD url/mainEntityOfPage,
-              parsely-link, twitter:url, microdata mainEntityOfPage/url
-amp_url       ``<link rel=amphtml>``
-image         og:image (with its own og:image:width/height), twitter:image,
-              JSON-LD image (with its ImageObject size), microdata image,
-              parsely-image-url, sailthru.image.full, ``<link rel=image_src>``
-published_at  JSON-LD datePublished, article:published_time (and og: variants),
-              parsely-pub-date, sailthru.date, pubdate/publishdate/date metas,
-              DC.date(.issued), dcterms.issued/created/date, microdata
-              datePublished, JSON-LD dateCreated/uploadDate,
-              citation_publication_date, ``<time pubdate>``, ``<time datetime>``
-modified_at   JSON-LD dateModified, article:modified_time, og:updated_time,
-              dcterms.modified, microdata dateModified, last-modified meta
-author        JSON-LD author (Person/Organization names, ``@id`` resolved,
-              several joined with ", "), meta author, article:author (names
-              only, never profile URLs), parsely-author, sailthru.author,
-              DC/dcterms.creator, byl, microdata author, ``rel=author``, author
-              and byline class conventions
-site_name     og:site_name, JSON-LD publisher.name, application-name, JSON-LD
-              WebSite name, apple-mobile-web-app-title, meta publisher,
-              DC/dcterms.publisher, microdata publisher
-lang          ``<html lang>``, og:locale (``en_US`` -> ``en-US``), meta
-              content-language, DC/dcterms.language, JSON-LD inLanguage,
-              microdata inLanguage
-type          og:type, JSON-LD @type (article types -> "article", page types ->
-              "website", others lower-cased)
-============  ==============================================================
-
-Normalisation (``normalize``, ``dates``): URLs are made absolute against
-``<base href>`` and the page URL; text has entities decoded and whitespace
-collapsed; a title loses a " | Site" style suffix or "Site: " prefix naming the
-site itself (its site name, or its host without ``www.`` and TLD); dates become
-UTC ``YYYY-MM-DDTHH:MM:SSZ``, or ``YYYY-MM-DD`` when only a day is given (a time
-without a zone is taken as UTC, and a bare day yields to a less trusted source
-that gives a time on the same day); ``lang`` is the tag as given, trimmed, with
-``_`` read as ``-``.
+Decode the bytes (``charset``), cut the head (``head``), parse it and a bounded
+body prefix with Beautiful Soup and lxml, let the readers record every candidate
+(``sources``, ``microdata``, ``jsonld``, and ``bylines`` only when no author was
+declared), then pick each field by the trust order of ``trust``, whose module
+docstring has the table.  Titles lose a suffix or prefix naming the site, so the
+site name and the canonical host are chosen first.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from crawler.extract.bylines import read_bylines
 from crawler.extract.charset import decode_html
-from crawler.extract.dates import parse_date
-from crawler.extract.evidence import Evidence, ImageCandidate
+from crawler.extract.evidence import Evidence
 from crawler.extract.head import BODY_PREFIX_CHARS, ld_json_blocks, split_document
 from crawler.extract.jsonld import read_linked_data
 from crawler.extract.normalize import (
     absolute_url,
-    clean_author,
     clean_lang,
     clean_text,
     site_names_for,
     strip_site_name,
 )
 from crawler.extract.sources import BodyStrainer, base_href, read_body, read_head
+from crawler.extract.trust import choose_authors, choose_date, choose_image, first_value
 
-TRUST: Final[dict[str, tuple[str, ...]]] = {
-    "title": (
-        "og:title", "twitter:title", "jsonld:headline", "parsely-title", "sailthru.title",
-        "dc.title", "dcterms.title", "title", "microdata:headline", "html:title",
-        "microdata:name", "html:h1",
-    ),
-    "description": (
-        "og:description", "twitter:description", "description", "jsonld:description",
-        "dc.description", "dcterms.description", "sailthru.description",
-        "microdata:description",
-    ),
-    "url": (
-        "link:canonical", "og:url", "jsonld:url", "parsely-link", "twitter:url",
-        "microdata:mainEntityOfPage", "microdata:url",
-    ),
-    "amp_url": ("link:amphtml",),
-    "image": (
-        "og:image:image", "twitter:image", "twitter:image:src", "jsonld:image", "microdata:image",
-        "parsely-image-url", "sailthru.image.full", "sailthru.image", "link:image_src",
-    ),
-    "published_at": (
-        "jsonld:datePublished", "article:published_time", "og:article:published_time",
-        "og:published_time", "published_time", "parsely-pub-date", "sailthru.date", "pubdate",
-        "publishdate", "publish-date", "publish_date", "article.published", "datepublished",
-        "date", "dc.date.issued", "dc.date", "dcterms.issued", "dcterms.created", "dcterms.date",
-        "microdata:datePublished", "jsonld:dateCreated", "microdata:dateCreated",
-        "citation_publication_date", "html:time",
-    ),
-    "modified_at": (
-        "jsonld:dateModified", "article:modified_time", "og:article:modified_time",
-        "og:updated_time", "modified_time", "dcterms.modified", "microdata:dateModified",
-        "datemodified", "last-modified",
-    ),
-    "author": (
-        "jsonld:author", "author", "article:author", "parsely-author", "sailthru.author",
-        "dc.creator", "dcterms.creator", "byl", "microdata:author", "byline:rel",
-        "byline:class", "byline:href",
-    ),
-    "site_name": (
-        "og:site_name", "jsonld:publisher", "application-name", "jsonld:website",
-        "apple-mobile-web-app-title", "publisher", "dc.publisher", "dcterms.publisher",
-        "microdata:publisher",
-    ),
-    "lang": (
-        "html:lang", "og:locale", "content-language", "dc.language", "dcterms.language",
-        "jsonld:inLanguage", "microdata:inLanguage",
-    ),
-    "type": ("og:type", "jsonld:type"),
-}  # fmt: skip
-
-# Sources where several values mean several people (one <meta name=author> per
-# author, a JSON-LD author array); elsewhere a second value is someone else's byline.
-_ALL_AUTHORS: Final = frozenset(
-    {"jsonld:author", "author", "article:author", "parsely-author", "dc.creator", "dcterms.creator"}
-)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 
 
@@ -177,71 +71,6 @@ class PageMetadata:
             "lang": self.lang,
             "type": self.type,
         }
-
-
-def _first(evidence: Evidence, field: str, clean: Callable[[str], str | None]) -> str | None:
-    """The most trusted value for ``field`` that survives ``clean``."""
-    for key in TRUST[field]:
-        for value in evidence.get(key):
-            if isinstance(value, str):
-                cleaned = clean(value)
-                if cleaned is not None:
-                    return cleaned
-    return None
-
-
-def _candidates(evidence: Evidence, field: str, clean: Callable[[str], str | None]) -> list[str]:
-    """Every value for ``field`` that survives ``clean``, most trusted first."""
-    return [
-        cleaned
-        for key in TRUST[field]
-        for value in evidence.get(key)
-        if isinstance(value, str) and (cleaned := clean(value)) is not None
-    ]
-
-
-def _date(evidence: Evidence, field: str) -> str | None:
-    """The most trusted date, made precise by a less trusted source on the same day.
-
-    JSON-LD often gives ``2021-01-28`` where ``article:published_time`` has the
-    time of day.  A day and an instant are compared with a day of slack, since
-    the page's local day may differ from the UTC day of the instant.
-    """
-    dates = _candidates(evidence, field, parse_date)
-    if not dates or len(dates[0]) > len("YYYY-MM-DD"):
-        return dates[0] if dates else None
-    day = date.fromisoformat(dates[0])
-    for instant in dates[1:]:
-        if (
-            len(instant) > len("YYYY-MM-DD")
-            and abs(date.fromisoformat(instant[:10]) - day).days <= 1
-        ):
-            return instant
-    return dates[0]
-
-
-def _authors(evidence: Evidence) -> str | None:
-    for key in TRUST["author"]:
-        names: list[str] = []
-        for value in evidence.get(key):
-            name = clean_author(value)
-            if name is not None and name.casefold() not in {known.casefold() for known in names}:
-                names.append(name)
-                if key not in _ALL_AUTHORS:
-                    break
-        if names:
-            return ", ".join(names)
-    return None
-
-
-def _image(evidence: Evidence, base: str) -> ImageCandidate | None:
-    for key in TRUST["image"]:
-        for value in evidence.get(key):
-            candidate = value if isinstance(value, ImageCandidate) else ImageCandidate(value)
-            url = absolute_url(candidate.url, base)
-            if url is not None:
-                return ImageCandidate(url, candidate.width, candidate.height)
-    return None
 
 
 def _is_amp(soup: BeautifulSoup) -> bool:
@@ -289,7 +118,7 @@ def _read(text: str) -> tuple[Evidence, BeautifulSoup]:
     if parts.body:
         soups.append(_parse(parts.body[:BODY_PREFIX_CHARS], parse_only=BodyStrainer()))
         read_body(soups[-1], evidence)
-    if _authors(evidence) is None:
+    if choose_authors(evidence) is None:
         for soup in soups:
             read_bylines(soup, evidence)
     return evidence, head
@@ -306,29 +135,29 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
     def to_url(value: str) -> str | None:
         return absolute_url(value, base)
 
-    site_name = _first(evidence, "site_name", clean_text)
-    canonical = _first(evidence, "url", to_url)
+    site_name = first_value(evidence, "site_name", clean_text)
+    canonical = first_value(evidence, "url", to_url)
     names = site_names_for(_host(canonical or url), site_name) | site_names_for(_host(url), None)
 
     def to_title(value: str) -> str | None:
         title = clean_text(value)
         return strip_site_name(title, names) if title else None
 
-    image = _image(evidence, base)
-    kind = _first(evidence, "type", clean_text)
+    image = choose_image(evidence, base)
+    kind = first_value(evidence, "type", clean_text)
     return PageMetadata(
-        title=_first(evidence, "title", to_title),
-        description=_first(evidence, "description", clean_text),
+        title=first_value(evidence, "title", to_title),
+        description=first_value(evidence, "description", clean_text),
         url=canonical,
-        amp_url=_first(evidence, "amp_url", to_url),
+        amp_url=first_value(evidence, "amp_url", to_url),
         image=image.url if image else None,
         image_width=image.width if image else None,
         image_height=image.height if image else None,
-        published_at=_date(evidence, "published_at"),
-        modified_at=_date(evidence, "modified_at"),
+        published_at=choose_date(evidence, "published_at"),
+        modified_at=choose_date(evidence, "modified_at"),
         site_name=site_name,
-        author=_authors(evidence),
-        lang=_first(evidence, "lang", clean_lang),
+        author=choose_authors(evidence),
+        lang=first_value(evidence, "lang", clean_lang),
         type=kind.lower() if kind else None,
         is_amp=_is_amp(head),
     )
