@@ -111,7 +111,10 @@ BAD = {
         "YAML error at line 11, column 7: mapping values are not allowed",
     ),
     "tab-only-line.md": (FrontMatterError, "YAML error at line 3, column 1: "),
-    "bad-date.md": (FrontMatterError, "YAML error at line 3, column 20: invalid date '2021-02-30'"),
+    "bad-date.md": (
+        FrontMatterError,
+        "YAML error at line 3, column 20: invalid timestamp '2021-02-30': day is out of range",
+    ),
     "second-document.md": (FrontMatterError, "YAML error at line 3, column 1: "),
     "list-top-level.md": (FrontMatterError, "front matter is a list, not a mapping"),
     "scalar-top-level.md": (FrontMatterError, "front matter is a string, not a mapping"),
@@ -174,6 +177,24 @@ def test_control_character_is_located_in_the_file() -> None:
     with pytest.raises(FrontMatterError) as caught:
         parse_front_matter(raw, Path("x.md"))
     assert caught.value.reason.startswith("YAML error at line 3, column 7: unacceptable character")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("!!int abc", "invalid int 'abc'"),
+        ("!!float x", "invalid float 'x'"),
+        ("!!bool maybe", "invalid bool 'maybe'"),
+        ("!!timestamp nope", "invalid timestamp 'nope'"),
+        ("[1, !!int 0b2]", "invalid int '0b2'"),
+    ],
+)
+def test_bad_explicit_value_is_a_yaml_error_not_a_crash(value: str, problem: str) -> None:
+    raw = f"---\ntitle: x\nvalue: {value}\n---\n".encode()
+    with pytest.raises(FrontMatterError) as caught:
+        parse_front_matter(raw, Path("x.md"))
+    assert caught.value.reason.startswith("YAML error at line 3, column ")
+    assert caught.value.reason.endswith(problem)
 
 
 def test_unconstructible_value_is_a_yaml_error_with_position() -> None:

@@ -41,21 +41,21 @@ _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*(\r?\n|\Z)", re.M)
 
 
 class YamlLoader(_BaseLoader):
-    """The safe loader (libyaml when available) with one-line errors for bad dates."""
+    """The safe loader (libyaml when available) whose every failure is a YAMLError."""
 
-
-def _construct_timestamp(loader: YamlLoader, node: Node) -> Any:
-    # A well-formed but impossible date (2021-02-30) raises a bare ValueError in
-    # PyYAML; give it a position like every other YAML error.
-    try:
-        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ConstructorError(
-            None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
-        ) from None
-
-
-YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:
+            # PyYAML lets some bad explicit values escape as bare exceptions
+            # ("!!int abc", "!!bool maybe", the date 2021-02-30); give them a
+            # position like every other YAML error instead of crashing the crawl.
+            tag = node.tag.rsplit(":", 1)[-1]
+            shown = f" {node.value!r}" if isinstance(node.value, str) else ""
+            # Only the date check says something useful: "day is out of range for month".
+            detail = f": {exc}" if tag == "timestamp" and isinstance(exc, ValueError) else ""
+            problem = f"invalid {tag}{shown}{detail}"
+            raise ConstructorError(None, None, problem, node.start_mark) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +155,10 @@ def yaml_error_reason(exc: yaml.YAMLError, text: str, yaml_start: int) -> str:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
-            problem += f" ({exc.context}"
+            # "but found another document" reads better without its "but".
+            problem = problem.removeprefix("but ") + f" ({exc.context}"
             if exc.context_mark is not None:
-                problem += f" at {_position(text, yaml_start + exc.context_mark.index)}"
+                problem += f", {_position(text, yaml_start + exc.context_mark.index)}"
             problem += ")"
         problem = " ".join(problem.split())
         if mark is not None:
