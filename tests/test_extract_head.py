@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler.extract import head_complete
 from crawler.extract.head import ld_json_blocks, split_document
@@ -79,3 +81,17 @@ def test_ld_json_blocks_found_anywhere_with_any_attribute_order() -> None:
     )
 
     assert ld_json_blocks(text) == ['{"a": 1}', "[2]", "{}"]
+
+
+_PIECES = st.sampled_from(
+    ["<head>", "</head>", "</head >", "<body>", "<body", "<script>", "</script>", "<title>",
+     "</title>", "<!--", "-->", "<style>", "</style>", "x", " ", "'", "<", ">", "/"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_head_complete_never_turns_false_as_bytes_arrive(markup: str) -> None:
+    data = markup.encode()
+    answers = [head_complete(data[:end]) for end in range(len(data) + 1)]
+
+    assert answers == sorted(answers)
