@@ -55,7 +55,7 @@ class PageMetadata:
     is_amp: bool = False  # <html ⚡> or <html amp>
 
     def to_json(self) -> dict[str, Any]:
-        """The camelCase record ``crawler extract --json`` prints and ``crawl`` stores."""
+        """The camelCase record of the public contract, as ``crawler extract --json`` prints it."""
         return {
             "title": self.title,
             "description": self.description,
