@@ -45,14 +45,15 @@ async def test_per_host_limit_of_one_serialises_a_host(
 async def test_request_starts_to_one_host_are_at_least_min_interval_apart(
     site: FailureSite, resolver: StaticResolver
 ) -> None:
-    interval = 0.05
+    interval = 0.1
     config = site.config(min_interval=interval, per_host=4, robots=False)
     async with Fetcher(config, resolver=resolver) as fetcher:  # the real asyncio.sleep
-        urls = [site.url(f"/ok?n={n}") for n in range(5)] + [site.url("/ok", BLOG)]
+        urls = [site.url(f"/ok?n={n}") for n in range(4)] + [site.url("/ok", BLOG)]
         await asyncio.gather(*(fetcher.fetch(url) for url in urls))
     starts = site.state.starts[NEWS]
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert len(starts) == 5
-    assert min(gaps) >= interval - 0.01
+    assert len(starts) == 4
+    # Measured at the server, which shares the event loop: allow a little scheduling noise.
+    assert min(gaps) >= interval - 0.03
     # Another host has its own spacing: its one request did not queue behind NEWS.
     assert site.state.starts[BLOG][0] < starts[-1]

@@ -39,6 +39,8 @@ HOSTS = st.one_of(
             "example.com:0",
             "example.com:99999",
             "user:pw@example.com",
+            "用户:密码@example.com",
+            "Ā@0",
             "[v1.fe]",
         ]
     ),
@@ -79,4 +81,9 @@ def test_invalid_reason_always_explains(value: object) -> None:
 def test_unbalanced_ipv6_bracket_is_invalid_not_a_crash(value: str) -> None:
     assert not is_http_url(value)
     assert invalid_reason(value) == "malformed URL"
+    assert asyncio.run(_fetch(value)) is Result.INVALID
+
+
+@pytest.mark.parametrize("value", ["HTTP://Ā@0", "http://用户:密码@example.com/"])
+def test_user_info_basic_auth_cannot_encode_is_invalid_not_a_crash(value: str) -> None:
     assert asyncio.run(_fetch(value)) is Result.INVALID

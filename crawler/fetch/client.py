@@ -16,7 +16,8 @@ import asyncio
 import random
 import re
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -47,6 +48,7 @@ from crawler.outcomes import LinkResult, Result
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
 DRAIN_BYTES = 64 * 1024  # a body this small is read to the end so the connection is reused
+KEEPALIVE = 2.0  # seconds an idle connection is kept for reuse
 _NO_BODY = Body(b"", 0, True, None)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -255,8 +257,7 @@ class Fetcher:
         headers: Mapping[str, str] | None,
         max_body: int | None,
     ) -> _Attempt:
-        assert self._session is not None, "Fetcher used outside 'async with'"
-        async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+        async with self._open(url, headers) as response:
             status = response.status
             response_headers = {name.lower(): value for name, value in response.headers.items()}
             body = await self._read(response, response_headers, stop, max_body)
@@ -275,6 +276,24 @@ class Fetcher:
                 body,
                 parse_retry_after(response_headers.get("retry-after")),
             )
+
+    @asynccontextmanager
+    async def _open(
+        self, url: str, headers: Mapping[str, str] | None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The response to ``GET url``, without following redirects.
+
+        A URL that cannot be put on the wire (user info that Basic auth cannot
+        encode in Latin-1, say) surfaces from aiohttp as a UnicodeError while the
+        request is built; it is an invalid URL, not a crash.
+        """
+        assert self._session is not None, "Fetcher used outside 'async with'"
+        try:
+            response = await self._session.get(url, headers=headers, allow_redirects=False)
+        except UnicodeEncodeError as exc:
+            raise aiohttp.InvalidURL(url, f"cannot be encoded: {exc.reason}") from None
+        async with response:
+            yield response
 
     async def _read(
         self,

@@ -61,7 +61,9 @@ class RobotsCache:
 
     async def rules_for(self, url: str) -> RobotsRules:
         parts = urlsplit(url)
-        origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        # The origin is scheme, host and port: user info is neither sent nor part of the key.
+        host_and_port = parts.netloc.rpartition("@")[2].lower()
+        origin = f"{parts.scheme.lower()}://{host_and_port}"
         task = self._rules.get(origin)
         if task is None:
             task = asyncio.ensure_future(self._load(origin + "/robots.txt"))
