@@ -49,8 +49,8 @@ KeyPath = tuple[str | int, ...]
 class _BlockDumper(yaml.SafeDumper):
     """The safe dumper, with list items indented under their key as in the seeds.
 
-    The pure-Python emitter is used because libyaml's cannot indent list items;
-    a crawl block is a few dozen lines, so the speed does not matter.
+    The pure-Python emitter is used for blocks with lists because libyaml's
+    cannot indent list items.
     """
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
@@ -67,12 +67,32 @@ def _represent_str(dumper: _BlockDumper, value: str) -> Node:
 _BlockDumper.add_representer(str, _represent_str)
 _BlockDumper.add_multi_representer(str, _represent_str)  # StrEnum values, written as text
 
+# libyaml's emitter is about ten times faster, which matters at tens of thousands of
+# files; but it writes list items level with their key and escapes characters beyond
+# the BMP (emoji), so blocks with either keep the pure-Python emitter.
+_FastDumper: type[Any] | None = getattr(yaml, "CSafeDumper", None)
+if _FastDumper is not None:
+    _FastDumper = type("_FastBlockDumper", (_FastDumper,), {})
+    _FastDumper.add_representer(str, _represent_str)
+    _FastDumper.add_multi_representer(str, _represent_str)
+
+
+def _needs_python_emitter(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return True
+    if isinstance(value, str):
+        return any(ord(ch) > 0xFFFF for ch in value)
+    return isinstance(value, Mapping) and any(
+        _needs_python_emitter(key) or _needs_python_emitter(item) for key, item in value.items()
+    )
+
 
 def render_crawl_block(block: Mapping[str, Any], newline: str, indent: str = "") -> str:
     """``{"crawl": block}`` as block-style YAML lines, each indented and ended by ``newline``."""
+    dumper = _BlockDumper if _FastDumper is None or _needs_python_emitter(block) else _FastDumper
     dumped = yaml.dump(
         {CRAWL_KEY: dict(block)},
-        Dumper=_BlockDumper,
+        Dumper=dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
