@@ -11,6 +11,7 @@ A file that cannot be processed is never written: it is recorded as ``rejected``
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +24,13 @@ from aiohttp.abc import AbstractResolver
 from crawler.checks.links import UrlCheck, check_links
 from crawler.config import Config
 from crawler.enrich.crawl_block import build_block, link_of
-from crawler.errors import ArticleError, NoFrontMatter
+from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
 from crawler.fetch import Fetcher
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import LinkResult
 from crawler.read.article import UrlField, UrlKind, url_fields
 from crawler.read.discover import Source, discover
-from crawler.read.frontmatter import FrontMatter, parse_front_matter
+from crawler.read.frontmatter import parse_front_matter
 from crawler.write.atomic import unified_diff, write_atomic
 from crawler.write.splice import with_crawl_block
 
@@ -71,9 +72,15 @@ class CrawlRun:
 
 @dataclass(frozen=True, slots=True)
 class _Article:
+    """What the run keeps of a readable file between reading and writing: no text.
+
+    The parsed YAML of tens of thousands of files would dominate memory, so the
+    write stage reads the file again and compares its digest with this one.
+    """
+
     source: Source
     display: str
-    front: FrontMatter
+    digest: bytes  # SHA-256 of the bytes that were read
     fields: tuple[UrlField, ...]
 
 
@@ -102,7 +109,11 @@ def _read(source: Source) -> _Article | FileOutcome:
     except OSError as exc:
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}")
-    return _Article(source, display, front, tuple(url_fields(front.data)))
+    return _Article(source, display, _digest(raw), tuple(url_fields(front.data)))
+
+
+def _digest(raw: bytes) -> bytes:
+    return hashlib.sha256(raw).digest()
 
 
 def _targets(articles: Sequence[_Article]) -> dict[str, UrlKind]:
@@ -118,28 +129,30 @@ def _write(
     article: _Article, checks: dict[str, UrlCheck], checked_at: str, options: CrawlOptions
 ) -> tuple[FileOutcome, str | None]:
     """Splice the crawl block in and write the file; returns the outcome and a diff."""
+    display = article.display
     block = build_block(article.fields, checks, checked_at)
     try:
-        new = with_crawl_block(article.front, block, Path(article.display))
+        old = article.source.path.read_bytes()
+        if _digest(old) != article.digest:
+            raise FrontMatterError(display, "changed on disk during the crawl; left as it is")
+        new = with_crawl_block(parse_front_matter(old, Path(display)), block, Path(display))
     except ArticleError as exc:
         log.error("%s", exc)
-        return FileOutcome(article.display, "rejected", exc.reason), None
-    old = article.front.raw
+        return FileOutcome(display, "rejected", exc.reason), None
+    except OSError as exc:
+        log.error("%s: cannot read: %s", display, exc.strerror)
+        return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}"), None
     status: FileStatus = "enriched" if new != old else "unchanged"
     if options.dry_run:
-        return FileOutcome(article.display, status), unified_diff(article.display, old, new)
+        return FileOutcome(display, status), unified_diff(display, old, new)
     target = article.source.path if options.out is None else options.out / article.source.relative
     try:
-        if options.out is None and article.source.path.read_bytes() != old:
-            reason = "changed on disk during the crawl; left as it is"
-            log.error("%s: %s", article.display, reason)
-            return FileOutcome(article.display, "rejected", reason), None
         if status == "enriched" or options.out is not None:
             write_atomic(target, new)
     except OSError as exc:
-        log.error("%s: cannot write: %s", article.display, exc.strerror or exc)
-        return FileOutcome(article.display, "rejected", f"cannot write: {exc.strerror}"), None
-    return FileOutcome(article.display, status), None
+        log.error("%s: cannot write: %s", display, exc.strerror or exc)
+        return FileOutcome(display, "rejected", f"cannot write: {exc.strerror}"), None
+    return FileOutcome(display, status), None
 
 
 def _read_all(sources: Sequence[Source]) -> list[_Article | FileOutcome]:
@@ -175,6 +188,12 @@ async def crawl(
     outcomes = {item.file: item for item in read if isinstance(item, FileOutcome)}
     targets = _targets(articles)
     run.distinct_urls = len(targets)
+    log.info(
+        "read %d files (%d not processable); checking %d distinct URLs",
+        len(sources),
+        len(outcomes),
+        len(targets),
+    )
     tick = progress(len(targets)) if progress is not None else None
     async with Fetcher(config, resolver=resolver) as fetcher:
         checks = await check_links(fetcher, targets, config.concurrency, tick)
