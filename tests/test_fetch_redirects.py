@@ -82,14 +82,13 @@ async def test_zero_max_redirects_refuses_any_redirect(
     ],
     ids=["mailto", "ftp"],
 )
-async def test_redirect_to_a_non_http_scheme_is_an_error_not_invalid(
+async def test_redirect_to_a_non_http_scheme_is_invalid_and_not_followed(
     make_fetcher: MakeFetcher, site: FailureSite, path: str, target: str
 ) -> None:
-    # "invalid" means the value itself is not an http(s) URL and nothing was requested;
-    # this URL was valid and answered with a redirect we cannot follow.
+    # Issue #2: "a redirect to a non-http(s) scheme is invalid".
     async with make_fetcher() as fetcher:
         link = (await fetcher.fetch(site.url(path))).link
-    assert (link.result, link.status, link.redirects) == (Result.ERROR, 301, 1)
+    assert (link.result, link.status, link.redirects) == (Result.INVALID, 301, 1)
     assert link.detail == f"redirect to a non-http(s) URL: {target}"
 
 

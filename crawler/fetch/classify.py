@@ -145,10 +145,10 @@ def classify_exception(exc: BaseException, timeout: float) -> Verdict:
 def unusable_redirect(target: str) -> Verdict:
     """A redirect to something that is not an http(s) URL (mailto:, ftp:, ...).
 
-    The link itself was a valid URL and was requested, so this is not ``invalid``
-    (which means no request was made) but an answer we cannot follow: ``error``.
+    ``invalid``, as issue #2 specifies: the chain ends at a value that is not an
+    absolute http(s) URL, and no request is made for it.
     """
-    return Verdict(Result.ERROR, f"redirect to a non-http(s) URL: {target[:200]}")
+    return Verdict(Result.INVALID, f"redirect to a non-http(s) URL: {target[:200]}")
 
 
 def redirect_loop(target: str, hops: int) -> Verdict:

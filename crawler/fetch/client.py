@@ -116,6 +116,9 @@ class Fetcher:
         ssl_context: ssl.SSLContext | bool = True
         if self.config.cacert is not None:
             ssl_context = ssl.create_default_context(cafile=str(self.config.cacert))
+        # The HostPool does the limiting.  Idle connections are dropped soon: each
+        # TLS connection holds about 0.5 MiB (asyncio's 256 KiB buffer, OpenSSL's
+        # state), and with thousands of hosts a long keep-alive keeps one per host.
         connector = GuardedConnector(
             self.config.connect_to,
             self.config.allow_private,
@@ -124,6 +127,7 @@ class Fetcher:
             limit=0,
             limit_per_host=0,
             ttl_dns_cache=300,
+            keepalive_timeout=KEEPALIVE,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
