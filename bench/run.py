@@ -30,8 +30,10 @@ from generate import generate  # noqa: E402
 def start_site(hosts: int, folder: Path) -> tuple[subprocess.Popen[str], int, Path]:
     cacert = folder / "ca.pem"
     site = subprocess.Popen(
-        [sys.executable, str(HERE / "generate.py"), "--serve", "0", "--cacert", str(cacert)]
-        + ["--hosts", str(hosts)],
+        [
+            *(sys.executable, str(HERE / "generate.py")),
+            *("--serve", "0", "--cacert", str(cacert), "--hosts", str(hosts)),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

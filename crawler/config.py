@@ -10,6 +10,7 @@ validates itself and fails fast with a :class:`crawler.errors.UsageError`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -38,7 +39,7 @@ class ConnectTo:
     @classmethod
     def parse(cls, spec: str) -> ConnectTo:
         match = re.fullmatch(
-            r"(\[[^\]]*\]|[^:\[\]]*):(\d*):(\[[^\]]*\]|[^:\[\]]*):(\d*)", spec.strip()
+            r"(\[[^\]]*\]|[^:\[\]]*):([0-9]*):(\[[^\]]*\]|[^:\[\]]*):([0-9]*)", spec.strip()
         )
         if match is None:
             raise UsageError(f"--connect-to {spec!r}: expected HOST:PORT:TARGET_HOST:TARGET_PORT")
@@ -92,6 +93,10 @@ class Config:
     seed: int | None = None  # seeds the retry jitter, for reproducible runs
 
     def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise UsageError(f"{item.name.replace('_', '-')} must be a finite number")
         for name in ("concurrency", "per_host"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1")
@@ -132,35 +137,38 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 def from_mapping(values: Mapping[str, Any], source: str) -> Config:
     """Build a Config from a TOML table; ``source`` names it in error messages."""
     overrides: dict[str, Any] = {}
-    for raw_key, value in values.items():
-        key = raw_key.replace("-", "_")
-        if key not in _FIELDS:
-            raise UsageError(f"{source}: unknown setting {raw_key!r}")
-        overrides[key] = _coerce(key, value, source)
-    return Config().with_overrides(overrides)
+    try:
+        for raw_key, value in values.items():
+            key = raw_key.replace("-", "_")
+            if key not in _FIELDS:
+                raise UsageError(f"unknown setting {raw_key!r}")
+            overrides[key] = _coerce(key, value)
+        return Config().with_overrides(overrides)
+    except UsageError as exc:
+        raise UsageError(f"{source}: {exc}") from None
 
 
-def _coerce(key: str, value: Any, source: str) -> Any:
+def _coerce(key: str, value: Any) -> Any:
     default = getattr(Config(), key)
     if key == "connect_to":
-        return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key, source))
+        return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
     if key == "exclude":
-        return tuple(str(item) for item in _as_list(value, key, source))
+        return tuple(str(item) for item in _as_list(value, key))
     if key == "cacert":
         return Path(str(value))
     expected: type = type(default) if default is not None else int
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise UsageError(f"{source}: {key} must be {expected.__name__}, not {value!r}")
+        raise UsageError(f"{key} must be {expected.__name__}, not {value!r}")
     return value
 
 
-def _as_list(value: Any, key: str, source: str) -> list[Any]:
+def _as_list(value: Any, key: str) -> list[Any]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list):
-        raise UsageError(f"{source}: {key} must be a list")
+        raise UsageError(f"{key} must be a list")
     return value
 
 
@@ -176,6 +184,9 @@ def load(path: Path | None) -> Config:
     table = document.get("crawler", document)
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [crawler] must be a table")
+    if table is not document and len(document) > 1:
+        outside = ", ".join(sorted(key for key in document if key != "crawler"))
+        raise UsageError(f"{path}: settings outside [crawler]: {outside}")
     return from_mapping(table, str(path))
 
 
