@@ -19,13 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from aiohttp.abc import AbstractResolver
-
 from crawler.checks.links import UrlCheck, check_links
 from crawler.config import Config
 from crawler.enrich.crawl_block import build_block, link_of
 from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
-from crawler.fetch import Fetcher
+from crawler.fetch import Fetcher, Resolver
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import LinkResult
 from crawler.read.article import UrlField, UrlKind, url_fields
@@ -177,7 +175,7 @@ async def crawl(
     config: Config,
     *,
     progress: ProgressStart | None = None,
-    resolver: AbstractResolver | None = None,
+    resolver: Resolver | None = None,
 ) -> CrawlRun:
     """Run every stage over the files under ``options.paths``."""
     run = CrawlRun(started_at=datetime.now(UTC))

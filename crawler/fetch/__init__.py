@@ -16,6 +16,8 @@ per policy, in the order a request meets them::
 
 from __future__ import annotations
 
+from aiohttp.abc import AbstractResolver as Resolver
+
 from crawler.fetch.client import Fetched, Fetcher
 
-__all__ = ["Fetched", "Fetcher"]
+__all__ = ["Fetched", "Fetcher", "Resolver"]
