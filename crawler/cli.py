@@ -22,7 +22,7 @@ from crawler import PRODUCT, __version__
 from crawler import config as config_module
 from crawler.config import Config, ConnectTo
 from crawler.errors import CrawlerError, UsageError
-from crawler.pipeline import CrawlOptions, CrawlRun, crawl
+from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
 from crawler.reports import check_report_path, write_report
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
@@ -48,7 +48,7 @@ def _connect_to(text: str) -> ConnectTo:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more detail (-vv: every request)"
+        "-v", "--verbose", action="count", default=0, help="more detail (-vv: every URL's outcome)"
     )
 
 
@@ -174,7 +174,7 @@ def _config_from(args: argparse.Namespace) -> Config:
     return base.with_overrides(overrides)
 
 
-def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], Any]:
+def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart | None]:
     """A rich progress bar on a TTY; nothing otherwise."""
     if not enabled:
         return nullcontext(), None

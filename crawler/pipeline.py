@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from crawler.checks.links import UrlCheck, check_links
+from crawler.checks.links import check_links
 from crawler.config import Config
 from crawler.enrich.crawl_block import build_block, link_of
 from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
@@ -64,7 +64,6 @@ class CrawlRun:
     finished_at: datetime | None = None
     files: list[FileOutcome] = field(default_factory=list)
     links: list[LinkRow] = field(default_factory=list)
-    distinct_urls: int = 0
     diffs: list[str] = field(default_factory=list)
 
 
@@ -123,12 +122,15 @@ def _targets(articles: Sequence[_Article]) -> dict[str, UrlKind]:
     return targets
 
 
+Links = dict[str, LinkResult]  # field -> its result, for one article
+
+
 def _write(
-    article: _Article, checks: dict[str, UrlCheck], checked_at: str, options: CrawlOptions
+    article: _Article, links: Links, checked_at: str, options: CrawlOptions
 ) -> tuple[FileOutcome, str | None]:
     """Splice the crawl block in and write the file; returns the outcome and a diff."""
     display = article.display
-    block = build_block(article.fields, checks, checked_at)
+    block = build_block(links, checked_at)
     try:
         old = article.source.path.read_bytes()
         if _digest(old) != article.digest:
@@ -159,11 +161,14 @@ def _read_all(sources: Sequence[Source]) -> list[_Article | FileOutcome]:
 
 def _write_all(
     articles: Sequence[_Article],
-    checks: dict[str, UrlCheck],
+    links: Sequence[Links],
     checked_at: str,
     options: CrawlOptions,
 ) -> list[tuple[FileOutcome, str | None]]:
-    return [_write(article, checks, checked_at, options) for article in articles]
+    return [
+        _write(article, article_links, checked_at, options)
+        for article, article_links in zip(articles, links, strict=True)
+    ]
 
 
 def utc_stamp(moment: datetime) -> str:
@@ -183,27 +188,30 @@ async def crawl(
     # Bulk file I/O and YAML parsing run off the event loop.
     read = await asyncio.to_thread(_read_all, sources)
     articles = [item for item in read if isinstance(item, _Article)]
-    outcomes = {item.file: item for item in read if isinstance(item, FileOutcome)}
     targets = _targets(articles)
-    run.distinct_urls = len(targets)
     log.info(
         "read %d files (%d not processable); checking %d distinct URLs",
         len(sources),
-        len(outcomes),
+        len(read) - len(articles),
         len(targets),
     )
     tick = progress(len(targets)) if progress is not None else None
     async with Fetcher(config, resolver=resolver) as fetcher:
         checks = await check_links(fetcher, targets, config.concurrency, tick)
     checked_at = utc_stamp(datetime.now(UTC))
-    written = await asyncio.to_thread(_write_all, articles, checks, checked_at, options)
-    for article, (outcome, diff) in zip(articles, written, strict=True):
-        outcomes[article.display] = outcome
+    links = [{item.field: link_of(item, checks) for item in article.fields} for article in articles]
+    written = await asyncio.to_thread(_write_all, articles, links, checked_at, options)
+    outcomes = iter(written)
+    for item in read:  # in discovery order
+        if isinstance(item, FileOutcome):
+            run.files.append(item)
+            continue
+        outcome, diff = next(outcomes)
+        run.files.append(outcome)
         if diff:
             run.diffs.append(diff)
-        for url_field in article.fields:
-            run.links.append(LinkRow(article.display, url_field.field, link_of(url_field, checks)))
-    run.files = [outcomes[display_path(source.path)] for source in sources]
+    for article, article_links in zip(articles, links, strict=True):
+        run.links += [LinkRow(article.display, name, link) for name, link in article_links.items()]
     run.finished_at = datetime.now(UTC)
     return run
 

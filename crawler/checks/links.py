@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from crawler.extract import head_complete
 from crawler.fetch import Fetched, Fetcher
-from crawler.fetch.body import StopRule
+from crawler.fetch.body import StopRule, media_type
 from crawler.outcomes import LinkResult
 from crawler.read.article import UrlKind
 
@@ -25,14 +25,12 @@ HEAD_CAP = 512 * 1024  # bytes of an HTML page read while waiting for </head>
 FIRST_BYTES = 64  # bytes of a non-HTML body that prove it is being served
 
 
-def _is_html(headers: Mapping[str, str]) -> bool:
-    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return media in ("text/html", "application/xhtml+xml")
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
     """An HTML page is answered once its head is complete; other bodies once they start."""
-    if _is_html(headers):
+    if media_type(headers) in HTML_TYPES:
         return head_complete(data) or len(data) >= HEAD_CAP
     return len(data) >= FIRST_BYTES
 

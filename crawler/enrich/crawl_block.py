@@ -5,10 +5,17 @@ Example (YAML, as written at the end of the front matter)::
     crawl:
       checkedAt: '2026-11-22T01:02:03Z'
       health: degraded
-      counts: {ok: 5, broken: 1}
+      counts:
+        ok: 5
+        broken: 1
       links:
-        originalUrl: {result: ok, status: 200}
-        images[0].url: {result: broken, status: 404, detail: 404 Not Found}
+        originalUrl:
+          result: ok
+          status: 200
+        images[0].url:
+          result: broken
+          status: 404
+          detail: 404 Not Found
 
 ``health`` is ``dead`` when the article's own page (webUrl, else originalUrl) is
 broken, error or invalid; ``ok`` when every link is ok; ``degraded`` otherwise.
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from crawler.checks.links import UrlCheck
@@ -66,11 +73,8 @@ def link_entry(link: LinkResult) -> dict[str, Any]:
     return entry
 
 
-def build_block(
-    fields: Sequence[UrlField], checks: Mapping[str, UrlCheck], checked_at: str
-) -> dict[str, Any]:
-    """The ``crawl`` block's content for an article with these URL fields."""
-    links = {field.field: link_of(field, checks) for field in fields}
+def build_block(links: Mapping[str, LinkResult], checked_at: str) -> dict[str, Any]:
+    """The ``crawl`` block's content for an article, given each URL field's result."""
     counts = Counter(link.result.value for link in links.values())
     return {
         "checkedAt": checked_at,

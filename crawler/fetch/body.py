@@ -21,8 +21,7 @@ StopRule = Callable[[Mapping[str, str], bytes], bool]
 class Body:
     data: bytes  # the decoded prefix that was read
     wire_bytes: int  # bytes read from the connection
-    complete: bool  # the whole body was read
-    capped: str | None  # which cap stopped the reading, if one did
+    complete: bool  # the whole body was read (False: a cap or the stop rule ended it)
 
 
 class UndecodableBody(ValueError):
@@ -87,9 +86,17 @@ async def read_body(
         wire += len(chunk)
         data += decoder.feed(chunk, max_decoded - len(data))
         if decoder.exhausted or len(data) >= max_decoded:
-            return Body(bytes(data), wire, False, f"decoded size cap {max_decoded} B")
+            break
         if wire >= max_wire:
-            return Body(bytes(data), wire, False, f"body size cap {max_wire} B")
+            break
         if stop is not None and stop(headers, bytes(data)):
-            return Body(bytes(data), wire, False, None)
-    return Body(bytes(data), wire, True, None)
+            break
+    else:
+        return Body(bytes(data), wire, True)
+    return Body(bytes(data), wire, False)
+
+
+def media_type(headers: Mapping[str, str]) -> str | None:
+    """The lower-case media type of a response's Content-Type, without parameters."""
+    value = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return value or None

@@ -28,7 +28,7 @@ from aiohttp.abc import AbstractResolver
 
 from crawler import defaults
 from crawler.config import Config
-from crawler.fetch.body import Body, StopRule, UndecodableBody, read_body
+from crawler.fetch.body import Body, StopRule, UndecodableBody, media_type, read_body
 from crawler.fetch.classify import (
     Verdict,
     classify_exception,
@@ -49,7 +49,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
 DRAIN_BYTES = 64 * 1024  # a body this small is read to the end so the connection is reused
 KEEPALIVE = 2.0  # seconds an idle connection is kept for reuse
-_NO_BODY = Body(b"", 0, True, None)
+_NO_BODY = Body(b"", 0, True)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -197,7 +197,7 @@ class Fetcher:
             attempts=attempts,
             elapsed_ms=round((loop.time() - started) * 1000),
             detail=attempt.verdict.detail,
-            content_type=_media_type(attempt.headers),
+            content_type=media_type(attempt.headers),
         )
         body = attempt.body
         return Fetched(link, attempt.headers, body.data, body.wire_bytes, body.complete)
@@ -332,7 +332,7 @@ class Fetcher:
                 raise  # the caller needs this body and cannot have it: a malformed answer
             # An error page or a redirect we cannot decode still has its status.
             response.close()
-            return Body(b"", 0, False, "undecodable body")
+            return Body(b"", 0, False)
         if not body.complete:
             response.close()
         return body
@@ -372,10 +372,3 @@ class Fetcher:
         if attempt.status is None or attempt.verdict.result in (Result.ERROR, Result.SKIPPED):
             return None, b""
         return attempt.status, attempt.body.data
-
-
-def _media_type(headers: Mapping[str, str]) -> str | None:
-    value = headers.get("content-type")
-    if not value:
-        return None
-    return value.split(";", 1)[0].strip().lower() or None
