@@ -21,10 +21,10 @@ from test_frontmatter import KEYS, VALUES, render_entry
 
 from crawler.errors import FrontMatterError
 from crawler.read.frontmatter import BOM, FrontMatter, parse_front_matter
+from crawler.write.refresh import replace_scalars
 from crawler.write.splice import (
     is_same_value,
     render_crawl_block,
-    replace_scalars,
     with_crawl_block,
     without_crawl_block,
 )

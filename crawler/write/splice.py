@@ -3,7 +3,7 @@
 The write stage.  The user's YAML is never re-dumped: the old top-level ``crawl``
 entries are cut out of the text, a freshly rendered block is pasted just before
 the closing fence, and the result is parsed again and compared with what it must
-be (the safety net) before a single byte is returned.  ``replace_scalars`` edits
+be (the safety net) before a single byte is returned.  ``write.refresh`` edits
 single scalar values in place the same way, for ``--refresh``.
 
 Where an old block ends is read from the YAML event stream (exact positions of
@@ -13,8 +13,6 @@ deeper than its key; comments and blank lines after it at the key's column stay.
 
 from __future__ import annotations
 
-import copy
-import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ from yaml.events import (
     StreamEndEvent,
     StreamStartEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from crawler.errors import ArticleError, FrontMatterError
 from crawler.read.frontmatter import BOM, FrontMatter, YamlLoader, parse_front_matter
@@ -60,7 +58,7 @@ class _BlockDumper(yaml.SafeDumper):
 def _represent_str(dumper: _BlockDumper, value: str) -> Node:
     # Double quotes escape line breaks and control characters, so every string is
     # one physical line and the block can be indented line by line.
-    style = None if all(_is_printable(ch) for ch in value) else '"'
+    style = None if all(is_printable(ch) for ch in value) else '"'
     return dumper.represent_scalar(_STR_TAG, str(value), style=style)
 
 
@@ -110,7 +108,7 @@ def with_crawl_block(front: FrontMatter, block: Mapping[str, Any], path: Path) -
     if kept and not kept.endswith("\n"):
         kept += front.newline
     new_yaml = kept + render_crawl_block(block, front.newline, indent)
-    raw = _encode(front, new_yaml)
+    raw = encode_front(front, new_yaml)
     _check_spliced(front, raw, block, path)
     return raw
 
@@ -152,13 +150,13 @@ def _top_level_entries(yaml_text: str) -> list[_Entry]:
                 break
             if is_key:
                 key = event.value if isinstance(event, ScalarEvent) else None
-                key_start = end = _index(event.start_mark)
+                key_start = end = mark_index(event.start_mark)
         if isinstance(event, CollectionStartEvent):
             flow_stack.append(bool(event.flow_style))
         # Only a flow collection's end is a character ("]" or "}"); a block
         # collection ends where the next token starts, past any comments.
         if not isinstance(event, CollectionEndEvent) or flow_stack.pop():
-            end = max(end, _index(event.end_mark))
+            end = max(end, mark_index(event.end_mark))
         if len(flow_stack) == 1:
             if not is_key:
                 while end > key_start and yaml_text[end - 1] in " \t\r\n":
@@ -168,7 +166,7 @@ def _top_level_entries(yaml_text: str) -> list[_Entry]:
     return entries
 
 
-def _index(mark: Any) -> int:
+def mark_index(mark: Any) -> int:
     """A mark's offset: characters into the YAML text, for libyaml as for PyYAML."""
     return int(mark.index)
 
@@ -230,12 +228,12 @@ def _remove(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _encode(front: FrontMatter, new_yaml: str) -> bytes:
+def encode_front(front: FrontMatter, new_yaml: str) -> bytes:
     text = front.text[: front.yaml_start] + new_yaml + front.text[front.yaml_end :]
     return (BOM if front.bom else b"") + text.encode("utf-8")
 
 
-def _reparse(raw: bytes, path: Path, what: str) -> FrontMatter:
+def reparse(raw: bytes, path: Path, what: str) -> FrontMatter:
     try:
         return parse_front_matter(raw, path)
     except ArticleError as exc:
@@ -244,7 +242,7 @@ def _reparse(raw: bytes, path: Path, what: str) -> FrontMatter:
 
 def _check_spliced(front: FrontMatter, raw: bytes, block: Mapping[str, Any], path: Path) -> None:
     what = "cannot write the crawl block safely"
-    after = _reparse(raw, path, what)
+    after = reparse(raw, path, what)
     before_keys = [key for key in front.data if key != CRAWL_KEY]
     after_keys = [key for key in after.data if key != CRAWL_KEY]
     if before_keys != after_keys:
@@ -290,159 +288,7 @@ def is_same_value(a: object, b: object, _seen: set[tuple[int, int]] | None = Non
     return type(a) is type(b) and a == b
 
 
-def replace_scalars(
-    front: FrontMatter, changes: Mapping[KeyPath, Scalar], path: Path
-) -> FrontMatter:
-    """Give existing scalars new values in place, each written in its old quoting style.
-
-    Only the characters of each target scalar change.  A path must name a scalar
-    written in the file that nothing else shares: block scalars, anchored, tagged
-    and aliased values (and values inside anchored collections) are refused.
-    """
-    if not changes:
-        return front
-    yaml_text = front.yaml_text
-    root = yaml.compose(yaml_text, Loader=YamlLoader)
-    edits = sorted(
-        (_plan_edit(yaml_text, root, key_path, value, path) for key_path, value in changes.items()),
-        key=lambda edit: (edit[0], edit[1]),
-    )
-    for previous, edit in itertools.pairwise(edits):
-        if edit[0] < previous[1] or edit[0] == previous[0]:
-            raise FrontMatterError(path, f"{_name(edit[3])} and {_name(previous[3])} overlap")
-    expected: Any = copy.deepcopy(front.data)
-    for key_path, value in changes.items():
-        container = expected
-        for part in key_path[:-1]:
-            container = container[part]
-        container[key_path[-1]] = value
-    what = "cannot replace values safely"
-    # Old styles first; double quotes are valid anywhere, so they are the fallback.
-    for styled in (True, False):
-        pieces, position = [], 0
-        for start, end, (in_style, quoted), _ in edits:
-            pieces += [yaml_text[position:start], in_style if styled else quoted]
-            position = end
-        after = _reparse(_encode(front, "".join(pieces) + yaml_text[position:]), path, what)
-        if is_same_value(after.data, expected):
-            return after
-    raise FrontMatterError(path, f"{what}: the result does not read back as intended")
-
-
-def _plan_edit(
-    yaml_text: str, root: Node | None, key_path: KeyPath, value: Scalar, path: Path
-) -> tuple[int, int, tuple[str, str], KeyPath]:
-    node, in_flow = _find(yaml_text, root, key_path, path)
-    start, end = _index(node.start_mark), _index(node.end_mark)
-    in_style = _render_scalar(value, node.style or None, in_flow)
-    quoted = _render_scalar(value, '"', in_flow)
-    if start == end and start > 0 and yaml_text[start - 1] not in " \t\n":
-        # An empty value ("key:") is positioned right after the colon.
-        in_style, quoted = " " + in_style, " " + quoted
-    return start, end, (in_style, quoted), key_path
-
-
-def _find(
-    yaml_text: str, root: Node | None, key_path: KeyPath, path: Path
-) -> tuple[ScalarNode, bool]:
-    """The node ``key_path`` names, and whether it sits inside a flow collection."""
-    node, in_flow, name = root, False, _name(key_path)
-    for depth, part in enumerate(key_path):
-        if not isinstance(node, MappingNode | SequenceNode):
-            raise FrontMatterError(path, f"{name}: {_name(key_path[:depth])} is {_kind(node)}")
-        in_flow = in_flow or bool(node.flow_style)
-        node = _child(node, part)
-        if node is None:
-            raise FrontMatterError(path, f"{name}: no such value is written in the front matter")
-        # An alias is composed into the very node it names, so a node whose text
-        # starts with an anchor is shared: changing it would change other places.
-        if yaml_text.startswith(("&", "*"), _index(node.start_mark)):
-            raise FrontMatterError(path, f"{name}: an anchored or aliased value is left alone")
-    if not isinstance(node, ScalarNode):
-        raise FrontMatterError(path, f"{name} is {_kind(node)}, not a scalar")
-    if node.style in ("|", ">"):
-        raise FrontMatterError(path, f"{name}: a block scalar is left alone")
-    if yaml_text.startswith("!", _index(node.start_mark)):
-        raise FrontMatterError(path, f"{name}: a value with an explicit tag is left alone")
-    return node, in_flow
-
-
-def _child(node: MappingNode | SequenceNode, part: str | int) -> Node | None:
-    if isinstance(node, MappingNode) and isinstance(part, str):
-        values = [
-            value
-            for key, value in node.value
-            if isinstance(key, ScalarNode) and key.tag == _STR_TAG and key.value == part
-        ]
-        return values[-1] if values else None  # with duplicate keys, YAML keeps the last
-    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        child: Node = node.value[part]
-        return child
-    return None
-
-
-def _kind(node: Node | None) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    return "a list" if isinstance(node, SequenceNode) else "a scalar"
-
-
-def _name(key_path: KeyPath) -> str:
-    """A path as the JSON report writes fields: related[1].images[0].url."""
-    text = ""
-    for part in key_path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text or "(top level)"
-
-
-def _render_scalar(value: Scalar, style: str | None, in_flow: bool) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float_text(value)
-    if style is None and _is_plain_safe(value, in_flow):
-        return value
-    if style == "'" and all(_is_printable(ch) for ch in value):
-        return "'" + value.replace("'", "''") + "'"
-    return _double_quoted(value)
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    # YAML 1.1 (PyYAML) reads "1e+20" as a string: its floats need a dot.
-    return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
-
-
-def _is_plain_safe(value: str, in_flow: bool) -> bool:
-    """Whether ``value`` written bare reads back as this very string (conservatively)."""
-    if not value or value != value.strip() or not all(_is_printable(ch) for ch in value):
-        return False
-    if value[0] in "-?:,[]{}#&*!|>'\"%@`" or value.endswith(":"):
-        return False
-    if (
-        ": " in value
-        or " #" in value
-        or "\t" in value
-        or (in_flow and any(ch in value for ch in ",[]{}"))
-    ):
-        return False
-    # Loading it as a document settles both the syntax and the implicit type
-    # (YAML 1.1 reads yes, ~, 0x1F, 2021-01-28 as bool, null, int, date).
-    try:
-        return bool(yaml.load(value, Loader=YamlLoader) == value)
-    except yaml.YAMLError:
-        return False
-
-
-def _is_printable(ch: str) -> bool:
+def is_printable(ch: str) -> bool:
     """A character YAML may hold unescaped on one line (YAML 1.1, section 5.1)."""
     if ch in _LINE_BREAKS or ch == "\ufeff":
         return False
@@ -455,28 +301,16 @@ def _is_printable(ch: str) -> bool:
     )
 
 
-def _double_quoted(value: str) -> str:
-    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-    out = []
-    for ch in value:
-        if ch in escapes:
-            out.append(escapes[ch])
-        elif _is_printable(ch):
-            out.append(ch)
-        elif ord(ch) <= 0xFF:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
-
-
 __all__ = [
     "CRAWL_KEY",
+    "KeyPath",
+    "Scalar",
+    "encode_front",
+    "is_printable",
     "is_same_value",
+    "mark_index",
     "render_crawl_block",
-    "replace_scalars",
+    "reparse",
     "with_crawl_block",
     "without_crawl_block",
 ]
