@@ -8,7 +8,9 @@ exceptions.  Everything raised on purpose derives from one base class::
     ├── ArticleError          one article file cannot be processed (carries the path)
     │   ├── NoFrontMatter     the file has no front matter: it is skipped
     │   └── FrontMatterError  unreadable front matter: the file is rejected
-    └── ImageError            bytes that are not a valid image (``crawler probe``)
+    ├── ImageError            bytes that are not a valid image (``crawler probe``)
+    ├── StateError            the state database cannot be used (names the file)
+    └── LockHeld              another crawl holds the lock on this content or state
 
 Messages name the file or URL involved, so that one line on stderr is enough.
 """
@@ -45,3 +47,37 @@ class FrontMatterError(ArticleError):
 
 class ImageError(CrawlerError):
     """The bytes are not a valid image of a format the prober knows."""
+
+
+class StateError(CrawlerError):
+    """The state database cannot be opened or used: not SQLite, newer schema, closed."""
+
+
+class LockHeld(CrawlerError):
+    """Another crawl holds the run lock; this one must not start.
+
+    The message says who holds it (pid, host, since, command) as far as the lock
+    file records it.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+        since: str | None = None,
+        command: str | None = None,
+    ) -> None:
+        if pid is None:
+            holder = "an unknown process"
+        else:
+            holder = f"pid {pid} on {host or 'an unknown host'} since {since or 'an unknown time'}"
+            if command:
+                holder += f" ({command})"
+        super().__init__(f"{path}: another crawl holds the lock: {holder}")
+        self.path = Path(path)
+        self.pid = pid
+        self.host = host
+        self.since = since
+        self.command = command

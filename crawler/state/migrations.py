@@ -1,0 +1,117 @@
+"""The state database's schema, as an ordered list of migration steps.
+
+``PRAGMA user_version`` holds the number of steps a database has had; opening it
+applies the missing ones in order, each in its own transaction, so a step that
+fails leaves the database as the step found it.  Never edit a released step:
+append a new one.  A database with more steps than this code knows was written by
+a newer crawler and is refused rather than misread.
+
+``PRAGMA application_id`` marks the file as the crawler's, so that ``--state``
+pointed at another program's SQLite database is refused instead of altered.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crawler.errors import StateError
+
+APPLICATION_ID = 0x46435257  # "FCRW" (feed crawler), in the database header
+
+# Times are ISO 8601 text in UTC with microseconds, so text order is time order.
+# JSON columns hold objects.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, checks, per-URL history, files, and which file names which URL.
+    f"""
+    PRAGMA application_id = {APPLICATION_ID};
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        options TEXT NOT NULL DEFAULT '{{}}',
+        counts TEXT NOT NULL DEFAULT '{{}}'
+    );
+    CREATE TABLE url_checks (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        result TEXT NOT NULL,
+        status INTEGER,
+        final_url TEXT,
+        redirects INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        elapsed_ms INTEGER NOT NULL DEFAULT 0,
+        detail TEXT,
+        content_type TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        bytes_read INTEGER NOT NULL DEFAULT 0,
+        checked_at TEXT NOT NULL,
+        extra TEXT NOT NULL DEFAULT '{{}}',
+        PRIMARY KEY (run_id, url)
+    );
+    CREATE INDEX url_checks_latest ON url_checks (url, checked_at, run_id);
+    CREATE TABLE url_history (
+        url TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        first_failed_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_ok_at TEXT,
+        last_result TEXT NOT NULL
+    );
+    CREATE TABLE file_checks (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        health TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (run_id, path)
+    );
+    CREATE INDEX file_checks_latest ON file_checks (path, checked_at, run_id);
+    CREATE TABLE file_links (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        field TEXT NOT NULL,
+        url TEXT NOT NULL,
+        PRIMARY KEY (run_id, path, field)
+    );
+    CREATE INDEX file_links_by_url ON file_links (run_id, url);
+    """,
+)
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def migrate(connection: sqlite3.Connection, path: Path) -> int:
+    """Bring the database at ``path`` up to ``len(MIGRATIONS)``; returns the version found.
+
+    ``connection`` must be in autocommit mode (``isolation_level=None``): each step
+    brings its own transaction.
+    """
+    migrations = MIGRATIONS  # read at call time, so that tests can add steps
+    found = schema_version(connection)
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    has_objects = connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0] > 0
+    if application_id != APPLICATION_ID and (found > 0 or has_objects):
+        raise StateError(f"{path}: a SQLite database of another program, not a crawler state file")
+    if found > len(migrations):
+        raise StateError(
+            f"{path}: state schema version {found} is newer than this crawler's "
+            f"({len(migrations)}); upgrade feed-crawler or use another --state file"
+        )
+    for version in range(found + 1, len(migrations) + 1):
+        try:
+            connection.executescript(
+                f"BEGIN IMMEDIATE;\n{migrations[version - 1]};\n"
+                f"PRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if connection.in_transaction:
+                connection.rollback()
+            raise StateError(
+                f"{path}: schema migration to version {version} failed: {exc}"
+            ) from None
+    return found

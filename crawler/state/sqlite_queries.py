@@ -1,0 +1,274 @@
+"""The SQL behind :class:`crawler.state.sqlite.SqliteStore`, run on the store's thread.
+
+Each function takes the connection first and is called only on the thread that
+created it; the write functions are one transaction each.  Records go in and come
+out as :mod:`crawler.state.store` values; times are ISO 8601 text in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from crawler.outcomes import Result
+from crawler.state.store import (
+    FileRecord,
+    LinkRecord,
+    RunRecord,
+    UrlCheckRecord,
+    UrlHistory,
+    utc,
+)
+
+_FAILURES = tuple(result.value for result in Result if result.is_failure)
+_CHECK_COLUMNS = (
+    "url, result, status, final_url, redirects, attempts, elapsed_ms, detail,"
+    " content_type, etag, last_modified, bytes_read, checked_at, extra"
+)
+_CHECK_VALUES = ", ".join(f":{name.strip()}" for name in _CHECK_COLUMNS.split(","))
+# One row per check: ok ends a failing streak, a failure starts or extends one,
+# anything else (skipped) leaves the streak alone.
+_UPDATE_HISTORY = """
+INSERT INTO url_history
+    (url, first_seen, first_failed_at, consecutive_failures, last_ok_at, last_result)
+VALUES (:url, :checked_at, CASE WHEN :failed THEN :checked_at END, :failed,
+        CASE WHEN :ok THEN :checked_at END, :result)
+ON CONFLICT (url) DO UPDATE SET
+    first_failed_at = CASE WHEN :failed THEN coalesce(first_failed_at, :checked_at)
+                           WHEN :ok THEN NULL ELSE first_failed_at END,
+    consecutive_failures = CASE WHEN :failed THEN consecutive_failures + 1
+                                WHEN :ok THEN 0 ELSE consecutive_failures END,
+    last_ok_at = CASE WHEN :ok THEN :checked_at ELSE last_ok_at END,
+    last_result = :result
+"""
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction; ``connection`` is in autocommit mode otherwise."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.execute("COMMIT")
+
+
+def _stamp(moment: datetime) -> str:
+    return utc(moment).isoformat(timespec="microseconds")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _wanted(keys: Iterable[str]) -> str:
+    """A JSON array of distinct keys: one parameter, however many keys (json_each)."""
+    return json.dumps(list(dict.fromkeys(keys)))
+
+
+# -- runs ----------------------------------------------------------------------------
+
+
+def begin_run(
+    connection: sqlite3.Connection, started_at: datetime, options: Mapping[str, Any]
+) -> int:
+    # Options are for people reading reports: values JSON cannot hold become text.
+    values = (_stamp(started_at), json.dumps(dict(options), sort_keys=True, default=str))
+    cursor = connection.execute("INSERT INTO runs (started_at, options) VALUES (?, ?)", values)
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def finish_run(
+    connection: sqlite3.Connection, run_id: int, finished_at: datetime, counts: Mapping[str, int]
+) -> None:
+    values = (_stamp(finished_at), json.dumps(dict(counts), sort_keys=True), run_id)
+    cursor = connection.execute("UPDATE runs SET finished_at = ?, counts = ? WHERE id = ?", values)
+    if cursor.rowcount == 0:
+        raise ValueError(f"no run {run_id} to finish")
+
+
+def runs(connection: sqlite3.Connection, limit: int) -> list[RunRecord]:
+    rows = connection.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (max(limit, 0),))
+    return [
+        RunRecord(
+            id=row["id"],
+            started_at=datetime.fromisoformat(row["started_at"]),
+            finished_at=_moment(row["finished_at"]),
+            options=json.loads(row["options"]),
+            counts=json.loads(row["counts"]),
+        )
+        for row in rows
+    ]
+
+
+# -- URL checks and history --------------------------------------------------------------
+
+
+def record_checks(
+    connection: sqlite3.Connection, run_id: int, checks: Sequence[UrlCheckRecord]
+) -> None:
+    rows = [_check_row(run_id, check) for check in checks]
+    with transaction(connection):
+        connection.executemany(
+            f"INSERT INTO url_checks (run_id, {_CHECK_COLUMNS}) VALUES (:run_id, {_CHECK_VALUES})",
+            rows,
+        )
+        connection.executemany(_UPDATE_HISTORY, rows)
+
+
+def last_checks(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, UrlCheckRecord]:
+    rows = connection.execute(
+        f"SELECT {_CHECK_COLUMNS} FROM json_each(?) AS wanted"
+        " JOIN url_checks ON url_checks.rowid = (SELECT rowid FROM url_checks AS latest"
+        " WHERE latest.url = wanted.value"
+        " ORDER BY latest.checked_at DESC, latest.run_id DESC LIMIT 1)",
+        (_wanted(urls),),
+    )
+    return {row["url"]: _check_of(row) for row in rows}
+
+
+def run_checks(connection: sqlite3.Connection, run_id: int) -> list[UrlCheckRecord]:
+    rows = connection.execute(
+        f"SELECT {_CHECK_COLUMNS} FROM url_checks WHERE run_id = ? ORDER BY url", (run_id,)
+    )
+    return [_check_of(row) for row in rows]
+
+
+def failed_urls(connection: sqlite3.Connection, run_id: int | None) -> set[str]:
+    if run_id is None:
+        run_id = connection.execute(
+            "SELECT max(id) FROM runs WHERE finished_at IS NOT NULL"
+        ).fetchone()[0]
+        if run_id is None:
+            return set()
+    marks = ", ".join("?" for _ in _FAILURES)
+    rows = connection.execute(
+        f"SELECT url FROM url_checks WHERE run_id = ? AND result IN ({marks})",
+        (run_id, *_FAILURES),
+    )
+    return {row["url"] for row in rows}
+
+
+def history(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, UrlHistory]:
+    rows = connection.execute(
+        "SELECT * FROM url_history WHERE url IN (SELECT value FROM json_each(?))",
+        (_wanted(urls),),
+    )
+    return {
+        row["url"]: UrlHistory(
+            url=row["url"],
+            first_seen=datetime.fromisoformat(row["first_seen"]),
+            first_failed_at=_moment(row["first_failed_at"]),
+            consecutive_failures=row["consecutive_failures"],
+            last_ok_at=_moment(row["last_ok_at"]),
+            last_result=Result(row["last_result"]),
+        )
+        for row in rows
+    }
+
+
+# -- files and the links they name ---------------------------------------------------------
+
+
+def record_files(connection: sqlite3.Connection, run_id: int, files: Sequence[FileRecord]) -> None:
+    for record in files:
+        if record.run_id != run_id:
+            raise ValueError(
+                f"{record.path}: recorded in run {run_id} but names run {record.run_id}"
+            )
+    rows = [
+        (run_id, record.path, _stamp(record.checked_at), str(record.health), record.digest)
+        for record in files
+    ]
+    with transaction(connection):
+        connection.executemany("INSERT INTO file_checks VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def file_records(connection: sqlite3.Connection, paths: Iterable[str]) -> dict[str, FileRecord]:
+    rows = connection.execute(
+        "SELECT file_checks.* FROM json_each(?) AS wanted"
+        " JOIN file_checks ON file_checks.rowid = (SELECT rowid FROM file_checks AS latest"
+        " WHERE latest.path = wanted.value"
+        " ORDER BY latest.checked_at DESC, latest.run_id DESC LIMIT 1)",
+        (_wanted(paths),),
+    )
+    return {row["path"]: _file_of(row) for row in rows}
+
+
+def run_files(connection: sqlite3.Connection, run_id: int) -> list[FileRecord]:
+    rows = connection.execute("SELECT * FROM file_checks WHERE run_id = ? ORDER BY path", (run_id,))
+    return [_file_of(row) for row in rows]
+
+
+def record_links(connection: sqlite3.Connection, run_id: int, links: Sequence[LinkRecord]) -> None:
+    rows = [(run_id, link.path, link.field, link.url) for link in links]
+    with transaction(connection):
+        connection.executemany("INSERT INTO file_links VALUES (?, ?, ?, ?)", rows)
+
+
+def run_links(connection: sqlite3.Connection, run_id: int) -> list[LinkRecord]:
+    rows = connection.execute(
+        "SELECT path, field, url FROM file_links WHERE run_id = ? ORDER BY path, field", (run_id,)
+    )
+    return [LinkRecord(row["path"], row["field"], row["url"]) for row in rows]
+
+
+# -- rows <-> records -----------------------------------------------------------------------
+
+
+def _check_row(run_id: int, check: UrlCheckRecord) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "url": check.url,
+        "result": check.result.value,
+        "status": check.status,
+        "final_url": check.final_url,
+        "redirects": check.redirects,
+        "attempts": check.attempts,
+        "elapsed_ms": check.elapsed_ms,
+        "detail": check.detail,
+        "content_type": check.content_type,
+        "etag": check.etag,
+        "last_modified": check.last_modified,
+        "bytes_read": check.bytes_read,
+        "checked_at": _stamp(check.checked_at),
+        "extra": json.dumps(dict(check.extra), sort_keys=True),
+        "ok": check.result is Result.OK,
+        "failed": check.result.is_failure,
+    }
+
+
+def _check_of(row: sqlite3.Row) -> UrlCheckRecord:
+    return UrlCheckRecord(
+        url=row["url"],
+        result=Result(row["result"]),
+        status=row["status"],
+        final_url=row["final_url"],
+        redirects=row["redirects"],
+        attempts=row["attempts"],
+        elapsed_ms=row["elapsed_ms"],
+        detail=row["detail"],
+        content_type=row["content_type"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        bytes_read=row["bytes_read"],
+        checked_at=datetime.fromisoformat(row["checked_at"]),
+        extra=json.loads(row["extra"]),
+    )
+
+
+def _file_of(row: sqlite3.Row) -> FileRecord:
+    return FileRecord(
+        path=row["path"],
+        run_id=row["run_id"],
+        checked_at=datetime.fromisoformat(row["checked_at"]),
+        health=row["health"],
+        digest=row["digest"],
+    )
