@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import shutil
 import sys
@@ -64,6 +65,29 @@ def _add_crawl_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write a report; format from the extension: .json .csv .md .html (repeatable)",
     )
+    add(
+        "--refresh",
+        action="store_const",
+        const=True,
+        help="correct stale values in place (old values kept in the crawl block)",
+    )
+    add(
+        "--refresh-fields",
+        type=_name_list,
+        metavar="LIST",
+        help="what --refresh may change, comma-separated (default: images)",
+    )
+    add("--concurrency", type=int, metavar="N", help="URL checks in flight at once")
+    _add_network_options(parser)
+
+
+def _name_list(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _add_network_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that makes requests."""
+    add = parser.add_argument
     add("--config", type=Path, metavar="FILE", help="TOML config file")
     add(
         "--connect-to",
@@ -79,7 +103,6 @@ def _add_crawl_options(parser: argparse.ArgumentParser) -> None:
         const=True,
         help="let URLs reach loopback/private/link-local addresses",
     )
-    add("--concurrency", type=int, metavar="N", help="URL checks in flight at once")
     add("--per-host", type=int, metavar="N", help="requests in flight at once per host")
     add(
         "--min-interval",
@@ -129,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(demo_parser)
     demo_parser.set_defaults(handler=_command_demo)
+
+    probe_parser = commands.add_parser(
+        "probe", help="an image's real format and size from as few bytes as possible"
+    )
+    probe_parser.add_argument("target", metavar="FILE_OR_URL", help="an image file or URL")
+    probe_parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_network_options(probe_parser)
+    _add_output_options(probe_parser)
+    probe_parser.set_defaults(handler=_command_probe)
     return parser
 
 
@@ -152,7 +184,7 @@ class _OneLine(logging.Formatter):
 def _config_from(args: argparse.Namespace) -> Config:
     base = config_module.load(args.config)
     overrides: dict[str, Any] = {
-        name: getattr(args, name)
+        name: getattr(args, name, None)
         for name in (
             "cacert",
             "allow_private",
@@ -165,6 +197,8 @@ def _config_from(args: argparse.Namespace) -> Config:
             "robots",
             "user_agent",
             "seed",
+            "refresh",
+            "refresh_fields",
         )
     }
     if args.connect_to:
@@ -249,6 +283,41 @@ def _command_demo(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"Crawled copy: {articles}/   reports: {', '.join(map(str, reports))}")
     # The example site breaks links on purpose: the demo succeeded if it ran.
+    return EXIT_OK
+
+
+def _command_probe(args: argparse.Namespace) -> int:
+    """Print what an image file or URL really is; exit 1 with the reason if it is not one."""
+    from crawler.checks.image_probe import describe_failure, probe_url
+    from crawler.checks.images import probe_file
+    from crawler.errors import ImageError
+    from crawler.fetch.urls import is_http_url
+
+    target: str = args.target
+    if is_http_url(target):
+        link, probe = asyncio.run(probe_url(target, _config_from(args)))
+        reason = describe_failure(link, probe)
+        if reason is not None or probe is None or probe.info is None:
+            log.error("%s: %s", target, reason)
+            return EXIT_FAILURES
+        info, bytes_read = probe.info, probe.bytes_read
+    else:
+        try:
+            info, bytes_read = probe_file(Path(target))
+        except ImageError as exc:
+            log.error("%s", exc)
+            return EXIT_FAILURES
+        except OSError as exc:
+            log.error("%s: cannot read: %s", target, exc.strerror or exc)
+            return EXIT_FAILURES
+    if args.json:
+        print(json.dumps({**info.to_json(), "bytesRead": bytes_read}))
+    else:
+        shown = f"{info.width}x{info.height}"
+        if (info.display_width, info.display_height) != (info.width, info.height):
+            shown += f" (displayed {info.display_width}x{info.display_height})"
+        orientation = f", orientation {info.orientation}" if info.orientation != 1 else ""
+        print(f"{target}: {info.format} {shown}{orientation}; {bytes_read} bytes read")
     return EXIT_OK
 
 

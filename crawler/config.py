@@ -91,6 +91,8 @@ class Config:
     cacert: Path | None = None
     exclude: tuple[str, ...] = ()  # regular expressions; matching URLs are skipped
     seed: int | None = None  # seeds the retry jitter, for reproducible runs
+    refresh: bool = defaults.REFRESH
+    refresh_fields: tuple[str, ...] = defaults.REFRESH_FIELDS
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -121,6 +123,10 @@ class Config:
                 re.compile(pattern)
             except re.error as exc:
                 raise UsageError(f"exclude pattern {pattern!r}: {exc}") from None
+        unknown = sorted(set(self.refresh_fields) - defaults.REFRESHABLE)
+        if unknown:
+            known = ", ".join(sorted(defaults.REFRESHABLE))
+            raise UsageError(f"refresh-fields: unknown {', '.join(unknown)} (known: {known})")
         if self.cacert is not None and not self.cacert.is_file():
             raise UsageError(f"--cacert {self.cacert}: no such file")
 
@@ -152,7 +158,7 @@ def _coerce(key: str, value: Any) -> Any:
     default = getattr(Config(), key)
     if key == "connect_to":
         return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
-    if key == "exclude":
+    if key in ("exclude", "refresh_fields"):
         return tuple(str(item) for item in _as_list(value, key))
     if key == "cacert":
         return Path(str(value))

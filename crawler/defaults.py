@@ -29,4 +29,7 @@ ROBOTS_MAX_BYTES = 500 * 1024  # bytes of robots.txt parsed, RFC 9309 section 2.
 CRAWL_DELAY_CAP = 10.0  # seconds, the longest robots.txt Crawl-delay honoured
 ALLOW_PRIVATE = False  # fetch URLs whose host resolves to a private address
 USER_AGENT = f"{PRODUCT}/{__version__} (+link and metadata checker)"
+REFRESH = False  # --refresh: correct stale front-matter values in place
+REFRESH_FIELDS = ("images",)  # what --refresh may change; "images": declared width/height
+REFRESHABLE = frozenset({"images"})  # every name refresh_fields accepts
 ROBOTS_TOKEN = PRODUCT  # product token matched against robots.txt User-agent lines

@@ -17,20 +17,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from crawler.checks.links import check_links
 from crawler.config import Config
-from crawler.enrich.crawl_block import build_block, link_of
+from crawler.enrich.crawl_block import FieldResult, build_block, result_of
+from crawler.enrich.images import size_fixes
 from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
 from crawler.fetch import Fetcher, Resolver
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import LinkResult
-from crawler.read.article import UrlField, UrlKind, url_fields
+from crawler.read.article import KeyPath, UrlField, UrlKind, url_fields
 from crawler.read.discover import Source, discover
-from crawler.read.frontmatter import parse_front_matter
+from crawler.read.frontmatter import FrontMatter, parse_front_matter
 from crawler.write.atomic import unified_diff, write_atomic
-from crawler.write.splice import with_crawl_block
+from crawler.write.refresh import apply_refresh, key_name
+from crawler.write.splice import CRAWL_KEY, Scalar, with_crawl_block
 
 log = logging.getLogger("crawler")
 
@@ -49,13 +51,18 @@ class FileOutcome:
     file: str  # path as shown to the user
     status: FileStatus
     error: str | None = None
+    refreshed: tuple[str, ...] = ()  # fields --refresh changed, e.g. "images[0].width"
 
 
 @dataclass(frozen=True, slots=True)
 class LinkRow:
     file: str
     field: str
-    link: LinkResult
+    result: FieldResult
+
+    @property
+    def link(self) -> LinkResult:
+        return self.result.link
 
 
 @dataclass(slots=True)
@@ -122,20 +129,64 @@ def _targets(articles: Sequence[_Article]) -> dict[str, UrlKind]:
     return targets
 
 
-Links = dict[str, LinkResult]  # field -> its result, for one article
+Results = dict[str, FieldResult]  # field -> its result, for one article
+
+
+def _refresh_changes(
+    article: _Article, results: Results, refresh: frozenset[str]
+) -> dict[KeyPath, Scalar]:
+    """The in-place changes ``--refresh`` asks for, limited to the fields the user allowed."""
+    changes: dict[KeyPath, Scalar] = {}
+    if "images" in refresh:
+        for url_field in article.fields:
+            changes.update(size_fixes(url_field, results[url_field.field].image))
+    return changes
+
+
+def _previous(front: FrontMatter) -> dict[str, Any]:
+    """Values earlier refreshes replaced, from the file's current crawl block."""
+    block = front.data.get(CRAWL_KEY)
+    previous = block.get("previous") if isinstance(block, dict) else None
+    if not isinstance(previous, dict):
+        return {}
+    return {key: value for key, value in previous.items() if isinstance(key, str)}
+
+
+def _value_at(data: Any, key_path: KeyPath) -> Any:
+    for part in key_path:
+        data = data[part]
+    return data
 
 
 def _write(
-    article: _Article, links: Links, checked_at: str, options: CrawlOptions
+    article: _Article,
+    results: Results,
+    checked_at: str,
+    options: CrawlOptions,
+    refresh: frozenset[str],
 ) -> tuple[FileOutcome, str | None]:
-    """Splice the crawl block in and write the file; returns the outcome and a diff."""
+    """Refresh stale values, splice the crawl block in and write the file.
+
+    Returns the outcome and, for --dry-run, the diff.
+    """
     display = article.display
-    block = build_block(links, checked_at)
+    refreshed: tuple[str, ...] = ()
     try:
         old = article.source.path.read_bytes()
         if _digest(old) != article.digest:
             raise FrontMatterError(display, "changed on disk during the crawl; left as it is")
-        new = with_crawl_block(parse_front_matter(old, Path(display)), block, Path(display))
+        front = parse_front_matter(old, Path(display))
+        previous = _previous(front)
+        changes = _refresh_changes(article, results, refresh)
+        if changes:
+            original = front.data
+            front, made = apply_refresh(front, changes, Path(display))
+            refreshed = tuple(key_name(key_path) for key_path in made)
+            for key_path in made:
+                # The first value a refresh replaced is kept; later ones were ours.
+                previous.setdefault(key_name(key_path), _value_at(original, key_path))
+        block = build_block(results, checked_at, previous)
+        new = with_crawl_block(front, block, Path(display))
     except ArticleError as exc:
         log.error("%s", exc)
         return FileOutcome(display, "rejected", exc.reason), None
@@ -144,7 +195,7 @@ def _write(
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}"), None
     status: FileStatus = "enriched" if new != old else "unchanged"
     if options.dry_run:
-        return FileOutcome(display, status), unified_diff(display, old, new)
+        return FileOutcome(display, status, None, refreshed), unified_diff(display, old, new)
     target = article.source.path if options.out is None else options.out / article.source.relative
     try:
         if status == "enriched" or options.out is not None:
@@ -152,7 +203,7 @@ def _write(
     except OSError as exc:
         log.error("%s: cannot write: %s", display, exc.strerror or exc)
         return FileOutcome(display, "rejected", f"cannot write: {exc.strerror}"), None
-    return FileOutcome(display, status), None
+    return FileOutcome(display, status, None, refreshed), None
 
 
 def _read_all(sources: Sequence[Source]) -> list[_Article | FileOutcome]:
@@ -161,13 +212,14 @@ def _read_all(sources: Sequence[Source]) -> list[_Article | FileOutcome]:
 
 def _write_all(
     articles: Sequence[_Article],
-    links: Sequence[Links],
+    results: Sequence[Results],
     checked_at: str,
     options: CrawlOptions,
+    refresh: frozenset[str],
 ) -> list[tuple[FileOutcome, str | None]]:
     return [
-        _write(article, article_links, checked_at, options)
-        for article, article_links in zip(articles, links, strict=True)
+        _write(article, article_results, checked_at, options, refresh)
+        for article, article_results in zip(articles, results, strict=True)
     ]
 
 
@@ -199,8 +251,11 @@ async def crawl(
     async with Fetcher(config, resolver=resolver) as fetcher:
         checks = await check_links(fetcher, targets, config.concurrency, tick)
     checked_at = utc_stamp(datetime.now(UTC))
-    links = [{item.field: link_of(item, checks) for item in article.fields} for article in articles]
-    written = await asyncio.to_thread(_write_all, articles, links, checked_at, options)
+    results = [
+        {item.field: result_of(item, checks) for item in article.fields} for article in articles
+    ]
+    refresh = frozenset(config.refresh_fields) if config.refresh else frozenset()
+    written = await asyncio.to_thread(_write_all, articles, results, checked_at, options, refresh)
     outcomes = iter(written)
     for item in read:  # in discovery order
         if isinstance(item, FileOutcome):
@@ -210,8 +265,10 @@ async def crawl(
         run.files.append(outcome)
         if diff:
             run.diffs.append(diff)
-    for article, article_links in zip(articles, links, strict=True):
-        run.links += [LinkRow(article.display, name, link) for name, link in article_links.items()]
+    for article, article_results in zip(articles, results, strict=True):
+        run.links += [
+            LinkRow(article.display, name, result) for name, result in article_results.items()
+        ]
     run.finished_at = datetime.now(UTC)
     return run
 

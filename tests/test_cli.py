@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,17 @@ def copy_articles(tmp_path: Path, names: Sequence[str] | None = None) -> Path:
     return target
 
 
+def image_of(row: dict[str, Any]) -> str:
+    """An image row's probe in a few words, for the golden file."""
+    image = row["image"]
+    if image is None:
+        return ""
+    if "error" in image:
+        return f" | {image['error']}"
+    found = f" | {image['format']} {image['width']}x{image['height']} o{image['orientation']}"
+    return found + {True: " matches", False: " mismatch", None: ""}[image.get("sizeMatches")]
+
+
 def outside_block(raw: bytes) -> str:
     return without_crawl_block(parse_front_matter(raw, Path("x.md")))
 
@@ -92,7 +104,7 @@ async def test_crawl_of_the_example_matches_golden_results_and_keeps_every_other
     got = {
         "files": {row["file"]: row["status"] for row in report["files"]},
         "links": {
-            f"{row['file']} {row['field']}": f"{row['result']} {row['status']}"
+            f"{row['file']} {row['field']}": f"{row['result']} {row['status']}{image_of(row)}"
             for row in report["links"]
         },
     }

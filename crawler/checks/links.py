@@ -1,9 +1,9 @@
 """Link health: every distinct URL of the run checked once, by a bounded pool of workers.
 
-The stop rules decide how much of a body counts as a complete answer: an HTML
-page must deliver its ``<head>`` (which later stages read anyway, and which a
-server that drips bytes forever never delivers); anything else must deliver its
-first bytes.
+A page's check reads until its ``<head>`` is complete (which later stages read
+anyway, and which a server that drips bytes forever never delivers); any other
+body must deliver its first bytes.  An image's check is its probe
+(:mod:`crawler.checks.image_probe`): Range requests for exactly the header bytes.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from crawler.checks.image_probe import ImageProbe, probe_image
 from crawler.extract import head_complete
-from crawler.fetch import Fetched, Fetcher
-from crawler.fetch.body import StopRule, media_type
+from crawler.fetch import Fetcher
+from crawler.fetch.body import media_type
 from crawler.outcomes import LinkResult
 from crawler.read.article import UrlKind
 
@@ -35,12 +36,6 @@ def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
     return len(data) >= FIRST_BYTES
 
 
-def image_ready(headers: Mapping[str, str], data: bytes) -> bool:
-    return len(data) >= FIRST_BYTES
-
-
-STOP_RULES: Mapping[UrlKind, StopRule] = {UrlKind.PAGE: page_ready, UrlKind.IMAGE: image_ready}
-
 Progress = Callable[[], None]
 
 
@@ -49,10 +44,15 @@ class UrlCheck:
     """What the run keeps of one URL once its response is gone: small, so 100k fit."""
 
     link: LinkResult
+    image: ImageProbe | None = None  # an image URL that answered 2xx: what its bytes are
 
 
-def analyse(fetched: Fetched, kind: UrlKind) -> UrlCheck:
-    """Reduce a response to the record later stages read."""
+async def check_url(fetcher: Fetcher, url: str, kind: UrlKind) -> UrlCheck:
+    """Check one URL the way its kind needs, keeping only the record later stages read."""
+    if kind is UrlKind.IMAGE:
+        link, probe = await probe_image(fetcher, url)
+        return UrlCheck(link, probe)
+    fetched = await fetcher.fetch(url, stop=page_ready)
     return UrlCheck(fetched.link)
 
 
@@ -71,9 +71,8 @@ async def check_links(
     async def worker() -> None:
         while not queue.empty():
             url = queue.get_nowait()
-            kind = targets[url]
-            fetched = await fetcher.fetch(url, stop=STOP_RULES[kind])
-            link = fetched.link
+            check = await check_url(fetcher, url, targets[url])
+            link = check.link
             log.debug(
                 "%s %s %s in %d ms, %d attempts%s",
                 link.result.value,
@@ -83,7 +82,7 @@ async def check_links(
                 link.attempts,
                 f" ({link.detail})" if link.detail else "",
             )
-            results[url] = analyse(fetched, kind)
+            results[url] = check
             if on_done is not None:
                 on_done()
 

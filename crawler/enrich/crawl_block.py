@@ -13,12 +13,26 @@ Example (YAML, as written at the end of the front matter)::
           result: ok
           status: 200
         images[0].url:
-          result: broken
-          status: 404
-          detail: 404 Not Found
+          result: ok
+          status: 206
+          image:
+            format: jpeg
+            width: 1024
+            height: 681
+            orientation: 1
+            displayWidth: 1024
+            displayHeight: 681
+            sizeMatches: false
+            bytesRead: 1090
+      previous:
+        images[0].width: 1280
+        images[0].height: 640
 
 ``health`` is ``dead`` when the article's own page (webUrl, else originalUrl) is
-broken, error or invalid; ``ok`` when every link is ok; ``degraded`` otherwise.
+broken, error or invalid; ``ok`` when every link is ok and every image is a valid
+image of the declared size; ``degraded`` otherwise.  ``previous`` holds the values
+``--refresh`` replaced, as the file had them before the first refresh of each
+(later crawls carry it forward, so the original is never lost).
 """
 
 from __future__ import annotations
@@ -26,12 +40,15 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from crawler.checks.image_probe import ImageProbe
 from crawler.checks.links import UrlCheck
+from crawler.enrich.images import image_entry, size_matches
 from crawler.fetch.urls import invalid_reason, request_key
 from crawler.outcomes import LinkResult, Result
-from crawler.read.article import UrlField
+from crawler.read.article import DeclaredSize, UrlField
 
 _DEAD = frozenset({Result.BROKEN, Result.ERROR, Result.INVALID})
 
@@ -42,23 +59,49 @@ class Health(enum.StrEnum):
     DEAD = "dead"
 
 
-def link_of(field: UrlField, checks: Mapping[str, UrlCheck]) -> LinkResult:
+@dataclass(frozen=True, slots=True)
+class FieldResult:
+    """What the crawl learned about one URL field of one article."""
+
+    link: LinkResult
+    image: ImageProbe | None = None  # an image URL that answered: what it holds
+    declared: DeclaredSize | None = None  # the size its image entry declares
+
+    @property
+    def is_sound(self) -> bool:
+        """The link is ok and, for an image, it is a valid image of the declared size."""
+        if self.link.result is not Result.OK:
+            return False
+        if self.image is None:
+            return True
+        info = self.image.info
+        return info is not None and size_matches(info, self.declared) is not False
+
+
+def result_of(field: UrlField, checks: Mapping[str, UrlCheck]) -> FieldResult:
     """The result for one field; invalid values never reach the checks."""
     value = field.value
     if isinstance(value, str):
         check = checks.get(request_key(value))
         if check is not None:
-            return check.link
-    return LinkResult(str(value), Result.INVALID, detail=invalid_reason(value))
+            return FieldResult(check.link, check.image, field.declared)
+    return FieldResult(LinkResult(str(value), Result.INVALID, detail=invalid_reason(value)))
 
 
-def health_of(links: Mapping[str, LinkResult]) -> Health:
-    main = links.get("webUrl") or links.get("originalUrl")
-    if main is not None and main.result in _DEAD:
+def health_of(results: Mapping[str, FieldResult]) -> Health:
+    main = results.get("webUrl") or results.get("originalUrl")
+    if main is not None and main.link.result in _DEAD:
         return Health.DEAD
-    if all(link.result is Result.OK for link in links.values()):
+    if all(result.is_sound for result in results.values()):
         return Health.OK
     return Health.DEGRADED
+
+
+def field_entry(result: FieldResult) -> dict[str, Any]:
+    entry = link_entry(result.link)
+    if result.image is not None:
+        entry["image"] = image_entry(result.image, result.declared)
+    return entry
 
 
 def link_entry(link: LinkResult) -> dict[str, Any]:
@@ -73,12 +116,19 @@ def link_entry(link: LinkResult) -> dict[str, Any]:
     return entry
 
 
-def build_block(links: Mapping[str, LinkResult], checked_at: str) -> dict[str, Any]:
+def build_block(
+    results: Mapping[str, FieldResult],
+    checked_at: str,
+    previous: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The ``crawl`` block's content for an article, given each URL field's result."""
-    counts = Counter(link.result.value for link in links.values())
-    return {
+    counts = Counter(result.link.result.value for result in results.values())
+    block = {
         "checkedAt": checked_at,
-        "health": health_of(links).value,
+        "health": health_of(results).value,
         "counts": {result.value: counts[result.value] for result in Result if counts[result.value]},
-        "links": {name: link_entry(link) for name, link in links.items()},
+        "links": {name: field_entry(result) for name, result in results.items()},
     }
+    if previous:
+        block["previous"] = dict(previous)
+    return block

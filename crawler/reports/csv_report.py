@@ -1,4 +1,7 @@
-"""The CSV report: one row per (file, field), the JSON report's ``links`` columns."""
+"""The CSV report: one row per (file, field), the JSON report's ``links`` columns.
+
+The nested ``image`` record is flattened into ``image*`` columns (empty for pages).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,13 @@ COLUMNS = (
     "attempts",
     "elapsedMs",
     "detail",
+    "imageFormat",
+    "imageWidth",
+    "imageHeight",
+    "imageOrientation",
+    "sizeMatches",
+    "bytesRead",
+    "imageError",
 )
 
 
@@ -27,5 +37,16 @@ def render(run: CrawlRun) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in run.links:
-        writer.writerow(link_record(row))
+        record = link_record(row)
+        image = record.pop("image") or {}
+        record |= {
+            "imageFormat": image.get("format"),
+            "imageWidth": image.get("width"),
+            "imageHeight": image.get("height"),
+            "imageOrientation": image.get("orientation"),
+            "sizeMatches": image.get("sizeMatches"),
+            "bytesRead": image.get("bytesRead"),
+            "imageError": image.get("error"),
+        }
+        writer.writerow(record)
     return buffer.getvalue()

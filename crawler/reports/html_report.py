@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from crawler.pipeline import CrawlRun
-from crawler.reports.model import problem_rows, summarize, times
+from crawler.reports.model import image_rows, problem_rows, summarize, times
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
@@ -56,5 +56,23 @@ def render(run: CrawlRun) -> str:
                     ]
                 )
             )
+        parts.append("</table>")
+    images = image_rows(run)
+    if images:
+        parts.append(
+            "<h2>Images that are not valid or not the declared size</h2><table><tr>"
+            "<th>problem</th><th>url</th><th>file</th><th>field</th></tr>"
+        )
+        parts += [
+            _row(
+                [
+                    f"<td>{escape(problem)}</td>",
+                    f'<td class="url">{escape(row.link.url)}</td>',
+                    f"<td>{escape(row.file)}</td>",
+                    f"<td>{escape(row.field)}</td>",
+                ]
+            )
+            for row, problem in images
+        ]
         parts.append("</table>")
     return "\n".join(parts) + "\n"

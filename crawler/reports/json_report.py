@@ -20,9 +20,19 @@ def render(run: CrawlRun) -> str:
             "filesRejected": summary.files_rejected,
             "urls": summary.urls,
             "byResult": summary.by_result,
+            "images": {
+                "probed": summary.images_probed,
+                "invalid": summary.images_invalid,
+                "sizeMismatches": summary.size_mismatches,
+            },
         },
         "files": [
-            {"file": outcome.file, "status": outcome.status, "error": outcome.error}
+            {
+                "file": outcome.file,
+                "status": outcome.status,
+                "error": outcome.error,
+                "refreshed": list(outcome.refreshed),
+            }
             for outcome in run.files
         ],
         "links": [link_record(row) for row in run.links],

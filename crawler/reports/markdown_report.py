@@ -1,9 +1,9 @@
-"""The Markdown report: the summary, rejected files, then every link that is not ok."""
+"""The Markdown report: the summary, rejected files, links that are not ok, image findings."""
 
 from __future__ import annotations
 
 from crawler.pipeline import CrawlRun
-from crawler.reports.model import problem_rows, summarize, times
+from crawler.reports.model import image_rows, problem_rows, summarize, times
 
 
 def _cell(value: object) -> str:
@@ -42,5 +42,18 @@ def render(run: CrawlRun) -> str:
             f"| {row.link.result.value} | {_cell(row.link.status)} | {_cell(row.link.url)} "
             f"| {_cell(row.file)} | {_cell(row.field)} | {_cell(row.link.detail)} |"
             for row in rows
+        ]
+    images = image_rows(run)
+    if images:
+        lines += [
+            "",
+            "## Images that are not valid or not the declared size",
+            "",
+            "| problem | url | file | field |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(problem)} | {_cell(row.link.url)} | {_cell(row.file)} | {_cell(row.field)} |"
+            for row, problem in images
         ]
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.enrich.images import image_entry
 from crawler.outcomes import Result
 from crawler.pipeline import CrawlRun, LinkRow, utc_stamp
 
@@ -17,6 +18,9 @@ class Summary:
     files_skipped: int
     urls: int  # distinct URL values named by the processed files
     by_result: dict[str, int]  # distinct URLs per result class
+    images_probed: int  # distinct image URLs whose bytes were probed
+    images_invalid: int  # of those, the ones that are not a valid image
+    size_mismatches: int  # image fields whose declared size is not the displayed size
 
     @property
     def failed(self) -> bool:
@@ -32,13 +36,45 @@ def summarize(run: CrawlRun) -> Summary:
         per_url.setdefault(row.link.url, row.link.result.value)
     counts = Counter(per_url.values())
     statuses = Counter(outcome.status for outcome in run.files)
+    probes = {row.link.url: row.result.image for row in run.links if row.result.image}
     return Summary(
         files=len(run.files),
         files_rejected=statuses["rejected"],
         files_skipped=statuses["skipped"],
         urls=len(per_url),
         by_result={result.value: counts[result.value] for result in Result},
+        images_probed=len(probes),
+        images_invalid=sum(1 for probe in probes.values() if probe.info is None),
+        size_mismatches=sum(1 for row in run.links if _size_mismatch(row)),
     )
+
+
+def _size_mismatch(row: LinkRow) -> bool:
+    image = row.result.image
+    return image is not None and image.info is not None and not row.result.is_sound
+
+
+def image_problem(row: LinkRow) -> str | None:
+    """What is wrong with the image a field names, in a few words; None if nothing."""
+    image, declared = row.result.image, row.result.declared
+    if image is None:
+        return None
+    if image.info is None:
+        return image.error
+    if declared is not None and _size_mismatch(row):
+        info = image.info
+        shown = f"declared {declared.width}x{declared.height}, shown {info.display_width}x"
+        shown += f"{info.display_height} ({info.format}"
+        if info.orientation != 1:
+            shown += f" stored {info.width}x{info.height}, orientation {info.orientation}"
+        return shown + ")"
+    return None
+
+
+def image_rows(run: CrawlRun) -> list[tuple[LinkRow, str]]:
+    """Image fields whose URL is not a valid image or not the declared size."""
+    found = [(row, image_problem(row)) for row in run.links]
+    return [(row, problem) for row, problem in found if problem is not None]
 
 
 def link_record(row: LinkRow) -> dict[str, Any]:
@@ -55,6 +91,9 @@ def link_record(row: LinkRow) -> dict[str, Any]:
         "attempts": link.attempts,
         "elapsedMs": link.elapsed_ms,
         "detail": link.detail,
+        "image": None
+        if row.result.image is None
+        else image_entry(row.result.image, row.result.declared),
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.pipeline import CrawlRun, LinkRow
-from crawler.reports.model import problem_rows, summarize
+from crawler.reports.model import image_rows, problem_rows, summarize
 
 MAX_LISTED = 50  # links listed on the terminal; the reports list them all
 
@@ -31,4 +31,14 @@ def render(run: CrawlRun) -> str:
         lines += [f"           {row.file}: {row.field}" for row in named_by]
     if len(by_url) > MAX_LISTED:
         lines.append(f"  ... and {len(by_url) - MAX_LISTED} more URLs (see --report)")
+    images = image_rows(run)
+    if images:
+        lines.append(
+            f"Images: {summary.images_probed} probed, {summary.images_invalid} not valid, "
+            f"{summary.size_mismatches} fields not the declared size:"
+        )
+    for row, problem in images[:MAX_LISTED]:
+        lines.append(f"  {row.file}: {row.field}: {problem}")
+    if len(images) > MAX_LISTED:
+        lines.append(f"  ... and {len(images) - MAX_LISTED} more (see --report)")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +32,7 @@ from crawler.write.splice import (
 )
 
 _STR_TAG = "tag:yaml.org,2002:str"
+log = logging.getLogger("crawler")
 
 
 def replace_scalars(
@@ -52,7 +54,7 @@ def replace_scalars(
     )
     for previous, edit in itertools.pairwise(edits):
         if edit[0] < previous[1] or edit[0] == previous[0]:
-            raise FrontMatterError(path, f"{_name(edit[3])} and {_name(previous[3])} overlap")
+            raise FrontMatterError(path, f"{key_name(edit[3])} and {key_name(previous[3])} overlap")
     expected: Any = copy.deepcopy(front.data)
     for key_path, value in changes.items():
         container = expected
@@ -89,10 +91,10 @@ def _find(
     yaml_text: str, root: Node | None, key_path: KeyPath, path: Path
 ) -> tuple[ScalarNode, bool]:
     """The node ``key_path`` names, and whether it sits inside a flow collection."""
-    node, in_flow, name = root, False, _name(key_path)
+    node, in_flow, name = root, False, key_name(key_path)
     for depth, part in enumerate(key_path):
         if not isinstance(node, MappingNode | SequenceNode):
-            raise FrontMatterError(path, f"{name}: {_name(key_path[:depth])} is {_kind(node)}")
+            raise FrontMatterError(path, f"{name}: {key_name(key_path[:depth])} is {_kind(node)}")
         in_flow = in_flow or bool(node.flow_style)
         node = _child(node, part)
         if node is None:
@@ -130,7 +132,7 @@ def _kind(node: Node | None) -> str:
     return "a list" if isinstance(node, SequenceNode) else "a scalar"
 
 
-def _name(key_path: KeyPath) -> str:
+def key_name(key_path: KeyPath) -> str:
     """A path as the JSON report writes fields: related[1].images[0].url."""
     text = ""
     for part in key_path:
@@ -202,4 +204,28 @@ def _double_quoted(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-__all__ = ["replace_scalars"]
+def apply_refresh(
+    front: FrontMatter, changes: Mapping[KeyPath, Scalar], path: Path
+) -> tuple[FrontMatter, dict[KeyPath, Scalar]]:
+    """Make as many of ``changes`` as can be made safely; returns the result and those made.
+
+    All at once first; if that is refused, one at a time, so that one value the
+    file shares through an anchor does not hold back the others.  Each refusal is
+    logged in one line naming the file and the value.
+    """
+    try:
+        return replace_scalars(front, changes, path), dict(changes)
+    except FrontMatterError:
+        pass
+    made: dict[KeyPath, Scalar] = {}
+    for key_path, value in changes.items():
+        try:
+            front = replace_scalars(front, {key_path: value}, path)
+        except FrontMatterError as exc:
+            log.warning("%s", exc)
+            continue
+        made[key_path] = value
+    return front, made
+
+
+__all__ = ["apply_refresh", "key_name", "replace_scalars"]

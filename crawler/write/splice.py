@@ -34,6 +34,7 @@ from yaml.events import (
 from yaml.nodes import Node
 
 from crawler.errors import ArticleError, FrontMatterError
+from crawler.read.article import KeyPath
 from crawler.read.frontmatter import BOM, FrontMatter, YamlLoader, parse_front_matter
 
 CRAWL_KEY = "crawl"
@@ -41,7 +42,6 @@ _NO_WRAP = 2**31 - 1  # emitter line width: URLs must never be folded
 _STR_TAG = "tag:yaml.org,2002:str"
 _LINE_BREAKS = "\n\r\x85\u2028\u2029"
 Scalar = str | int | float | bool | None
-KeyPath = tuple[str | int, ...]
 
 
 class _BlockDumper(yaml.SafeDumper):

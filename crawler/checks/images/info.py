@@ -71,6 +71,17 @@ class ImageInfo:
     def display_height(self) -> int:
         return self.width if self.orientation in TRANSPOSING_ORIENTATIONS else self.height
 
+    def to_json(self) -> dict[str, str | int]:
+        """The camelCase record ``crawler probe --json`` prints (without ``bytesRead``)."""
+        return {
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "orientation": self.orientation,
+            "displayWidth": self.display_width,
+            "displayHeight": self.display_height,
+        }
+
 
 def valid_orientation(value: int) -> int:
     """An orientation tag's value, or 1 when it is out of range: metadata is advisory."""
