@@ -130,6 +130,11 @@ CACHE_URLS = {
         "bing-amp.com",
         "https://0-en--us-example-com-0.bing-amp.com/c/s/en-us.example.com/a",
     ),
+    "ipv6-literal-keeps-brackets": (
+        "https://[2001:db8::1]/a",
+        "cdn.ampproject.org",
+        f"https://{amp_cache_host('2001:db8::1')}.cdn.ampproject.org/c/s/[2001:db8::1]/a",
+    ),
     "unicode-host-stays-in-path": (
         "https://點看.com",
         "cdn.ampproject.org",
@@ -170,6 +175,13 @@ CACHE_MATCHES = {
     "explicit-443": (CDN.replace(".org/", ".org:443/"), AMP, True),
     "bing-cache": ("https://example-com.bing-amp.com/c/s/example.com/amp/story/", AMP, True),
     "query-in-both": (CDN + "?p=1", AMP + "?p=1", True),
+    "escape-case": (CDN.replace("story", "%c3%a9"), AMP.replace("story", "%C3%A9"), True),
+    "escaped-unicode-host-in-path": (
+        "https://xn---com-k47jg78q.cdn.ampproject.org/c/s/%E9%BB%9E%E7%9C%8B.com/a",
+        "https://點看.com/a",
+        True,
+    ),
+    "escaped-question-mark-is-path": (CDN + "a%3Fp=1", AMP + "a?p=1", False),
     "wrong-prefix": (CDN.replace("example-com.cdn", "www-example-com.cdn"), AMP, False),
     "unknown-cache": (CDN.replace("cdn.ampproject.org", "cdn.example.net"), AMP, False),
     "cache-domain-only": ("https://cdn.ampproject.org/c/s/example.com/amp/story/", AMP, False),

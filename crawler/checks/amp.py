@@ -143,10 +143,11 @@ def amp_cache_url(amp_url: str, cache_domain: str = "cdn.ampproject.org") -> str
     if port is not None and port != (443 if scheme == "https" else 80):
         raise ValueError(f"{amp_url!r}: AMP caches fetch from default ports only, not {port}")
     secure = "s/" if scheme == "https" else ""
+    authority = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
     query = f"?{parts.query}" if parts.query else ""
     return (
         f"https://{amp_cache_host(host)}.{cache_domain.lower()}"
-        f"/c/{secure}{host}{parts.path or '/'}{query}"
+        f"/c/{secure}{authority}{parts.path or '/'}{query}"
     )
 
 
@@ -180,12 +181,12 @@ def _cache_url_key(cache_url: str) -> tuple[str, str] | None:
         return None
     if parts.scheme.lower() != "https":
         return None  # "All documents use https protocol on AMP caches."
-    segments = unquote(parts.path).split("/")
+    segments = parts.path.split("/")
     # ["", "c", "s", host, ...] or ["", "c", host, ...]: the publisher's host
-    # sits in the path, where its case means as little as in the authority.
+    # sits in the path, where its case and escaping mean as little as in the authority.
     index = 3 if len(segments) > 3 and segments[2] == "s" else 2
     if len(segments) > index:
-        segments[index] = segments[index].lower()
+        segments[index] = unquote(segments[index]).lower()
     rest = comparable_url(parts._replace(path="/".join(segments)).geturl())
     return (host, rest) if rest is not None else None
 
