@@ -75,7 +75,14 @@ def _add_crawl_options(parser: argparse.ArgumentParser) -> None:
         "--refresh-fields",
         type=_name_list,
         metavar="LIST",
-        help="what --refresh may change, comma-separated (default: images)",
+        help="what --refresh may change, comma-separated: title, excerpt, images (default: all)",
+    )
+    add(
+        "--no-soft404-probe",
+        action="store_const",
+        const=False,
+        dest="soft404_probe",
+        help="do not request a random path per host to recognise soft 404s",
     )
     add("--concurrency", type=int, metavar="N", help="URL checks in flight at once")
     _add_network_options(parser)
@@ -199,6 +206,7 @@ def _config_from(args: argparse.Namespace) -> Config:
             "seed",
             "refresh",
             "refresh_fields",
+            "soft404_probe",
         )
     }
     if args.connect_to:

@@ -93,6 +93,7 @@ class Config:
     seed: int | None = None  # seeds the retry jitter, for reproducible runs
     refresh: bool = defaults.REFRESH
     refresh_fields: tuple[str, ...] = defaults.REFRESH_FIELDS
+    soft404_probe: bool = defaults.SOFT404_PROBE
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):

@@ -13,16 +13,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from crawler.checks.findings import Finding
 from crawler.checks.links import check_links
+from crawler.checks.staleness import Staleness
 from crawler.config import Config
-from crawler.enrich.crawl_block import FieldResult, build_block, result_of
+from crawler.enrich.crawl_block import build_block
 from crawler.enrich.images import size_fixes
+from crawler.enrich.pages import Entry, PageReview, entries_of, review_pages
+from crawler.enrich.results import FieldResult, result_of
 from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
 from crawler.fetch import Fetcher, Resolver
 from crawler.fetch.urls import is_http_url, request_key
@@ -52,6 +57,8 @@ class FileOutcome:
     status: FileStatus
     error: str | None = None
     refreshed: tuple[str, ...] = ()  # fields --refresh changed, e.g. "images[0].width"
+    stale: tuple[Staleness, ...] = ()  # stored values the live pages contradict
+    findings: tuple[Finding, ...] = ()  # AMP and soft-404 findings
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,7 @@ class _Article:
     display: str
     digest: bytes  # SHA-256 of the bytes that were read
     fields: tuple[UrlField, ...]
+    entries: tuple[Entry, ...]  # the article and its related ones, for the page checks
 
 
 ProgressStart = Callable[[int], Callable[[], None]]  # total -> per-URL tick
@@ -113,7 +121,8 @@ def _read(source: Source) -> _Article | FileOutcome:
     except OSError as exc:
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}")
-    return _Article(source, display, _digest(raw), tuple(url_fields(front.data)))
+    fields = tuple(url_fields(front.data))
+    return _Article(source, display, _digest(raw), fields, entries_of(front.data))
 
 
 def _digest(raw: bytes) -> bytes:
@@ -133,13 +142,18 @@ Results = dict[str, FieldResult]  # field -> its result, for one article
 
 
 def _refresh_changes(
-    article: _Article, results: Results, refresh: frozenset[str]
+    article: _Article, results: Results, review: PageReview, refresh: frozenset[str]
 ) -> dict[KeyPath, Scalar]:
     """The in-place changes ``--refresh`` asks for, limited to the fields the user allowed."""
     changes: dict[KeyPath, Scalar] = {}
     if "images" in refresh:
         for url_field in article.fields:
             changes.update(size_fixes(url_field, results[url_field.field].image))
+    for entry in article.entries:
+        for key in ("title", "excerpt"):
+            stale = review.stale.get(entry.prefix + key)
+            if key in refresh and stale is not None and isinstance(stale.live, str):
+                changes[(*entry.path, key)] = stale.live
     return changes
 
 
@@ -171,13 +185,14 @@ def _write(
     """
     display = article.display
     refreshed: tuple[str, ...] = ()
+    review = review_pages(article.entries, results)
     try:
         old = article.source.path.read_bytes()
         if _digest(old) != article.digest:
             raise FrontMatterError(display, "changed on disk during the crawl; left as it is")
         front = parse_front_matter(old, Path(display))
         previous = _previous(front)
-        changes = _refresh_changes(article, results, refresh)
+        changes = _refresh_changes(article, results, review, refresh)
         if changes:
             original = front.data
             front, made = apply_refresh(front, changes, Path(display))
@@ -185,7 +200,7 @@ def _write(
             for key_path in made:
                 # The first value a refresh replaced is kept; later ones were ours.
                 previous.setdefault(key_name(key_path), _value_at(original, key_path))
-        block = build_block(results, checked_at, previous)
+        block = build_block(results, checked_at, review, previous)
         new = with_crawl_block(front, block, Path(display))
     except ArticleError as exc:
         log.error("%s", exc)
@@ -194,8 +209,11 @@ def _write(
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}"), None
     status: FileStatus = "enriched" if new != old else "unchanged"
+    outcome = FileOutcome(
+        display, status, None, refreshed, tuple(review.stale.values()), review.findings
+    )
     if options.dry_run:
-        return FileOutcome(display, status, None, refreshed), unified_diff(display, old, new)
+        return outcome, unified_diff(display, old, new)
     target = article.source.path if options.out is None else options.out / article.source.relative
     try:
         if status == "enriched" or options.out is not None:
@@ -203,7 +221,7 @@ def _write(
     except OSError as exc:
         log.error("%s: cannot write: %s", display, exc.strerror or exc)
         return FileOutcome(display, "rejected", f"cannot write: {exc.strerror}"), None
-    return FileOutcome(display, status, None, refreshed), None
+    return outcome, None
 
 
 def _read_all(sources: Sequence[Source]) -> list[_Article | FileOutcome]:
@@ -249,7 +267,14 @@ async def crawl(
     )
     tick = progress(len(targets)) if progress is not None else None
     async with Fetcher(config, resolver=resolver) as fetcher:
-        checks = await check_links(fetcher, targets, config.concurrency, tick)
+        checks = await check_links(
+            fetcher,
+            targets,
+            config.concurrency,
+            tick,
+            soft_404_probe=config.soft404_probe,
+            rng=random.Random(config.seed),
+        )
     checked_at = utc_stamp(datetime.now(UTC))
     results = [
         {item.field: result_of(item, checks) for item in article.fields} for article in articles

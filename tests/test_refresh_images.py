@@ -149,7 +149,8 @@ async def test_refresh_corrects_wrong_sizes_in_place_and_keeps_the_old_values(
     site: RunningSite, tmp_path: Path
 ) -> None:
     folder = copy_example(tmp_path, WRONG_SIZE, MANY_WRONG)
-    run = await crawl(CrawlOptions((str(folder),)), site_config(site, refresh=True))
+    config = site_config(site, refresh=True, refresh_fields=("images",))
+    run = await crawl(CrawlOptions((str(folder),)), config)
 
     refreshed = {outcome.file.rsplit("/", 1)[-1]: outcome.refreshed for outcome in run.files}
     assert refreshed[WRONG_SIZE] == ("images[0].width", "images[0].height")
@@ -274,5 +275,5 @@ async def test_cli_rejects_an_unknown_refresh_field(tmp_path: Path) -> None:
     )
     assert code == 2
     assert stderr.strip().splitlines() == [
-        "crawler: error: refresh-fields: unknown secured (known: images)"
+        "crawler: error: refresh-fields: unknown secured (known: excerpt, images, title)"
     ]

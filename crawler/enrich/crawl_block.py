@@ -39,16 +39,14 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crawler.checks.image_probe import ImageProbe
-from crawler.checks.links import UrlCheck
-from crawler.enrich.images import image_entry, size_matches
-from crawler.fetch.urls import invalid_reason, request_key
+from crawler.checks.findings import Finding
+from crawler.enrich.images import image_entry
+from crawler.enrich.pages import PageReview
+from crawler.enrich.results import FieldResult
 from crawler.outcomes import LinkResult, Result
-from crawler.read.article import DeclaredSize, UrlField
 
 _DEAD = frozenset({Result.BROKEN, Result.ERROR, Result.INVALID})
 
@@ -59,40 +57,11 @@ class Health(enum.StrEnum):
     DEAD = "dead"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldResult:
-    """What the crawl learned about one URL field of one article."""
-
-    link: LinkResult
-    image: ImageProbe | None = None  # an image URL that answered: what it holds
-    declared: DeclaredSize | None = None  # the size its image entry declares
-
-    @property
-    def is_sound(self) -> bool:
-        """The link is ok and, for an image, it is a valid image of the declared size."""
-        if self.link.result is not Result.OK:
-            return False
-        if self.image is None:
-            return True
-        info = self.image.info
-        return info is not None and size_matches(info, self.declared) is not False
-
-
-def result_of(field: UrlField, checks: Mapping[str, UrlCheck]) -> FieldResult:
-    """The result for one field; invalid values never reach the checks."""
-    value = field.value
-    if isinstance(value, str):
-        check = checks.get(request_key(value))
-        if check is not None:
-            return FieldResult(check.link, check.image, field.declared)
-    return FieldResult(LinkResult(str(value), Result.INVALID, detail=invalid_reason(value)))
-
-
-def health_of(results: Mapping[str, FieldResult]) -> Health:
+def health_of(results: Mapping[str, FieldResult], findings: Sequence[Finding] = ()) -> Health:
     main = results.get("webUrl") or results.get("originalUrl")
-    if main is not None and main.link.result in _DEAD:
+    if main is not None and (main.link.result in _DEAD or main.soft_404 is not None):
         return Health.DEAD
-    if all(result.is_sound for result in results.values()):
+    if all(result.is_sound for result in results.values()) and not findings:
         return Health.OK
     return Health.DEGRADED
 
@@ -101,6 +70,8 @@ def field_entry(result: FieldResult) -> dict[str, Any]:
     entry = link_entry(result.link)
     if result.image is not None:
         entry["image"] = image_entry(result.image, result.declared)
+    if result.soft_404 is not None:
+        entry["soft404"] = result.soft_404
     return entry
 
 
@@ -119,16 +90,20 @@ def link_entry(link: LinkResult) -> dict[str, Any]:
 def build_block(
     results: Mapping[str, FieldResult],
     checked_at: str,
+    review: PageReview | None = None,
     previous: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``crawl`` block's content for an article, given each URL field's result."""
     counts = Counter(result.link.result.value for result in results.values())
+    findings = review.findings if review is not None else ()
     block = {
         "checkedAt": checked_at,
-        "health": health_of(results).value,
+        "health": health_of(results, findings).value,
         "counts": {result.value: counts[result.value] for result in Result if counts[result.value]},
         "links": {name: field_entry(result) for name, result in results.items()},
     }
+    if review is not None:
+        block |= review.block_entries()
     if previous:
         block["previous"] = dict(previous)
     return block

@@ -1,0 +1,102 @@
+"""Page checks: what each fetched HTML page says about itself, and whether it is a soft 404.
+
+A page URL is fetched until its ``<head>`` is complete (the link check's stop
+rule), then :func:`crawler.extract.extract` reads it, off the event loop: parsing
+is CPU work.  A 200 page is a soft 404 when its title says "not found"
+(:func:`crawler.checks.soft404.soft_404_reason`) or when it is the page its host
+serves for a path that cannot exist: the first time a host's page answers, one
+request for a random path on that host gives the host's "not found" answer, and
+every page of the host is compared with it (:func:`~crawler.checks.soft404.is_same_page`).
+A host that answers the random path with a real 404 has nothing to compare with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from crawler.checks.soft404 import (
+    Fingerprint,
+    fingerprint,
+    is_same_page,
+    random_probe_path,
+    soft_404_reason,
+)
+from crawler.extract import PageMetadata, extract, head_complete
+from crawler.fetch import Fetched, Fetcher
+from crawler.fetch.body import media_type
+from crawler.outcomes import LinkResult, Result
+
+HEAD_CAP = 512 * 1024  # bytes of an HTML page read while waiting for </head>
+FIRST_BYTES = 64  # bytes of a non-HTML body that prove it is being served
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
+    """An HTML page is answered once its head is complete; other bodies once they start."""
+    if media_type(headers) in HTML_TYPES:
+        return head_complete(data) or len(data) >= HEAD_CAP
+    return len(data) >= FIRST_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class PageCheck:
+    """What a page URL gave: its link result, what the page says, and a soft-404 verdict."""
+
+    link: LinkResult
+    page: PageMetadata | None = None  # None unless an HTML page answered 2xx
+    soft_404: str | None = None  # why the page is really "not found"
+
+
+async def _metadata(fetched: Fetched) -> PageMetadata | None:
+    link = fetched.link
+    if link.result is not Result.OK or link.content_type not in HTML_TYPES or not fetched.body:
+        return None
+    url = link.final_url or link.url
+    content_type = fetched.headers.get("content-type")
+    return await asyncio.to_thread(extract, fetched.body, url, content_type)
+
+
+def _fingerprint(link: LinkResult, page: PageMetadata) -> Fingerprint:
+    # Only the head is read: its title and description are the page's recognisable text.
+    text = "\n".join(value for value in (page.description, page.site_name) if value)
+    return fingerprint(link.final_url or link.url, link.status or 0, text, page.title)
+
+
+class PageChecker:
+    """Checks page URLs over one Fetcher, probing each host's not-found answer once."""
+
+    def __init__(self, fetcher: Fetcher, *, soft_404_probe: bool, rng: random.Random) -> None:
+        self._fetcher = fetcher
+        self._probe = soft_404_probe
+        self._rng = rng
+        self._baselines: dict[str, asyncio.Task[Fingerprint | None]] = {}
+
+    async def check(self, url: str) -> PageCheck:
+        fetched = await self._fetcher.fetch(url, stop=page_ready)
+        page = await _metadata(fetched)
+        if page is None:
+            return PageCheck(fetched.link)
+        return PageCheck(fetched.link, page, await self._soft_404(fetched.link, page))
+
+    async def _soft_404(self, link: LinkResult, page: PageMetadata) -> str | None:
+        reason = soft_404_reason(page, "")
+        if reason is not None or not self._probe:
+            return reason
+        parts = urlsplit(link.final_url or link.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._baselines:
+            self._baselines[origin] = asyncio.create_task(self._baseline(origin))
+        baseline = await self._baselines[origin]
+        if baseline is not None and is_same_page(_fingerprint(link, page), baseline):
+            return "the same page the host serves for a path that does not exist"
+        return None
+
+    async def _baseline(self, origin: str) -> Fingerprint | None:
+        """What the host answers for a path that cannot exist, when that answer is a 2xx page."""
+        fetched = await self._fetcher.fetch(origin + random_probe_path(self._rng), stop=page_ready)
+        page = await _metadata(fetched)
+        return None if page is None else _fingerprint(fetched.link, page)
