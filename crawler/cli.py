@@ -147,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(crawl_parser)
     crawl_parser.set_defaults(handler=_command_crawl)
 
+    refresh_parser = commands.add_parser(
+        "refresh", help="crawl --refresh: check, then bring stale values up to date in place"
+    )
+    refresh_parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or glob")
+    _add_crawl_options(refresh_parser)
+    _add_output_options(refresh_parser)
+    refresh_parser.set_defaults(handler=_command_crawl, refresh=True)
+
     demo_parser = commands.add_parser(
         "demo", help="the whole job, offline, on the bundled example site and articles"
     )
@@ -168,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network_options(probe_parser)
     _add_output_options(probe_parser)
     probe_parser.set_defaults(handler=_command_probe)
+
+    extract_parser = commands.add_parser("extract", help="what an HTML page says about itself")
+    extract_parser.add_argument("target", metavar="FILE_OR_URL", help="a saved page or a URL")
+    extract_parser.add_argument(
+        "--url",
+        metavar="PAGE_URL",
+        help="the page's address, to resolve its relative URLs (default: the URL, or the file)",
+    )
+    extract_parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_network_options(extract_parser)
+    _add_output_options(extract_parser)
+    extract_parser.set_defaults(handler=_command_extract)
     return parser
 
 
@@ -326,6 +346,38 @@ def _command_probe(args: argparse.Namespace) -> int:
             shown += f" (displayed {info.display_width}x{info.display_height})"
         orientation = f", orientation {info.orientation}" if info.orientation != 1 else ""
         print(f"{target}: {info.format} {shown}{orientation}; {bytes_read} bytes read")
+    return EXIT_OK
+
+
+def _command_extract(args: argparse.Namespace) -> int:
+    """Print what a saved page or a live URL says about itself."""
+    from crawler.checks.image_probe import describe_failure
+    from crawler.checks.pages import extract_url
+    from crawler.extract import extract
+    from crawler.fetch.urls import is_http_url
+
+    target: str = args.target
+    if is_http_url(target):
+        link, page = asyncio.run(extract_url(target, _config_from(args)))
+        if page is None:
+            reason = describe_failure(link, None) or f"not an HTML page ({link.content_type})"
+            log.error("%s: %s", target, reason)
+            return EXIT_FAILURES
+    else:
+        path = Path(target)
+        try:
+            html = path.read_bytes()
+        except OSError as exc:
+            log.error("%s: cannot read: %s", target, exc.strerror or exc)
+            return EXIT_FAILURES
+        page = extract(html, args.url or path.resolve().as_uri())
+    record = page.to_json()
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        width = max(len(key) for key in record)
+        for key, value in record.items():
+            print(f"{key:<{width}}  {'' if value is None else value}")
     return EXIT_OK
 
 

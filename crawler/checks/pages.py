@@ -25,8 +25,9 @@ from crawler.checks.soft404 import (
     random_probe_path,
     soft_404_reason,
 )
+from crawler.config import Config
 from crawler.extract import PageMetadata, extract, head_complete
-from crawler.fetch import Fetched, Fetcher
+from crawler.fetch import Fetched, Fetcher, Resolver
 from crawler.fetch.body import media_type
 from crawler.outcomes import LinkResult, Result
 
@@ -64,6 +65,20 @@ def _fingerprint(link: LinkResult, page: PageMetadata) -> Fingerprint:
     # Only the head is read: its title and description are the page's recognisable text.
     text = "\n".join(value for value in (page.description, page.site_name) if value)
     return fingerprint(link.final_url or link.url, link.status or 0, text, page.title)
+
+
+def whole_page(headers: Mapping[str, str], data: bytes) -> bool:
+    """Read a page to its end (or the body cap): ``crawler extract`` wants all of it."""
+    return False
+
+
+async def extract_url(
+    url: str, config: Config, resolver: Resolver | None = None
+) -> tuple[LinkResult, PageMetadata | None]:
+    """Fetch the whole page at ``url`` and extract it (``crawler extract URL``)."""
+    async with Fetcher(config, resolver=resolver) as fetcher:
+        fetched = await fetcher.fetch(url, stop=whole_page)
+    return fetched.link, await _metadata(fetched)
 
 
 class PageChecker:

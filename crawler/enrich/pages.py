@@ -96,7 +96,9 @@ def review_pages(entries: Sequence[Entry], results: Mapping[str, FieldResult]) -
         if own_page is not None:
             review.pages[own_field] = page_says(own_page)
             for name, item in stale_fields(entry.stored, own_page).items():
-                review.stale[entry.prefix + name] = item
+                review.stale[entry.prefix + name] = Staleness(
+                    entry.prefix + name, item.stored, item.live
+                )
         amp = results.get(entry.prefix + "ampWebUrl")
         for finding in check_amp(
             _text(entry.stored.get(own_field.removeprefix(entry.prefix))),

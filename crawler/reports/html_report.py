@@ -5,7 +5,14 @@ from __future__ import annotations
 from html import escape
 
 from crawler.pipeline import CrawlRun
-from crawler.reports.model import image_rows, problem_rows, summarize, times
+from crawler.reports.model import (
+    finding_rows,
+    image_rows,
+    problem_rows,
+    stale_rows,
+    summarize,
+    times,
+)
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
@@ -73,6 +80,35 @@ def render(run: CrawlRun) -> str:
                 ]
             )
             for row, problem in images
+        ]
+        parts.append("</table>")
+    findings = finding_rows(run)
+    if findings:
+        parts.append(
+            "<h2>Findings</h2><table><tr><th>code</th><th>file</th><th>field</th>"
+            "<th>detail</th></tr>"
+        )
+        parts += [
+            _row(
+                [f"<td>{escape(cell)}</td>" for cell in (item.code, file, item.field, item.detail)]
+            )
+            for file, item in findings
+        ]
+        parts.append("</table>")
+    stale = stale_rows(run)
+    if stale:
+        parts.append(
+            "<h2>Stale fields</h2><table><tr><th>file</th><th>field</th><th>stored</th>"
+            "<th>live page</th></tr>"
+        )
+        parts += [
+            _row(
+                [
+                    f"<td>{escape(str(cell))}</td>"
+                    for cell in (file, item.field, item.stored, item.live)
+                ]
+            )
+            for file, item in stale
         ]
         parts.append("</table>")
     return "\n".join(parts) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from crawler.pipeline import CrawlRun
-from crawler.reports.model import link_record, summarize, times
+from crawler.reports.model import file_record, link_record, summarize, times
 
 
 def render(run: CrawlRun) -> str:
@@ -25,16 +25,10 @@ def render(run: CrawlRun) -> str:
                 "invalid": summary.images_invalid,
                 "sizeMismatches": summary.size_mismatches,
             },
+            "filesStale": summary.files_stale,
+            "findings": summary.findings,
         },
-        "files": [
-            {
-                "file": outcome.file,
-                "status": outcome.status,
-                "error": outcome.error,
-                "refreshed": list(outcome.refreshed),
-            }
-            for outcome in run.files
-        ],
+        "files": [file_record(outcome) for outcome in run.files],
         "links": [link_record(row) for row in run.links],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,9 +1,16 @@
-"""The Markdown report: the summary, rejected files, links that are not ok, image findings."""
+"""The Markdown report: summary, rejected files, links not ok, images, findings, stale fields."""
 
 from __future__ import annotations
 
 from crawler.pipeline import CrawlRun
-from crawler.reports.model import image_rows, problem_rows, summarize, times
+from crawler.reports.model import (
+    finding_rows,
+    image_rows,
+    problem_rows,
+    stale_rows,
+    summarize,
+    times,
+)
 
 
 def _cell(value: object) -> str:
@@ -55,5 +62,20 @@ def render(run: CrawlRun) -> str:
         lines += [
             f"| {_cell(problem)} | {_cell(row.link.url)} | {_cell(row.file)} | {_cell(row.field)} |"
             for row, problem in images
+        ]
+    findings = finding_rows(run)
+    if findings:
+        lines += ["", "## Findings", "", "| code | file | field | detail |", "|---|---|---|---|"]
+        lines += [
+            f"| {item.code} | {_cell(file)} | {_cell(item.field)} | {_cell(item.detail)} |"
+            for file, item in findings
+        ]
+    stale = stale_rows(run)
+    if stale:
+        lines += ["", "## Stale fields", "", "| file | field | stored | live page |"]
+        lines.append("|---|---|---|---|")
+        lines += [
+            f"| {_cell(file)} | {_cell(item.field)} | {_cell(item.stored)} | {_cell(item.live)} |"
+            for file, item in stale
         ]
     return "\n".join(lines) + "\n"

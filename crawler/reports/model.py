@@ -6,9 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.checks.findings import Finding
+from crawler.checks.staleness import Staleness
 from crawler.enrich.images import image_entry
 from crawler.outcomes import Result
-from crawler.pipeline import CrawlRun, LinkRow, utc_stamp
+from crawler.pipeline import CrawlRun, FileOutcome, LinkRow, utc_stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,8 @@ class Summary:
     images_probed: int  # distinct image URLs whose bytes were probed
     images_invalid: int  # of those, the ones that are not a valid image
     size_mismatches: int  # image fields whose declared size is not the displayed size
+    files_stale: int  # files with at least one stale field
+    findings: dict[str, int]  # findings per code (AMP checks, soft-404)
 
     @property
     def failed(self) -> bool:
@@ -46,6 +50,10 @@ def summarize(run: CrawlRun) -> Summary:
         images_probed=len(probes),
         images_invalid=sum(1 for probe in probes.values() if probe.info is None),
         size_mismatches=sum(1 for row in run.links if _size_mismatch(row)),
+        files_stale=sum(1 for outcome in run.files if outcome.stale),
+        findings=dict(
+            sorted(Counter(item.code for outcome in run.files for item in outcome.findings).items())
+        ),
     )
 
 
@@ -94,6 +102,32 @@ def link_record(row: LinkRow) -> dict[str, Any]:
         "image": None
         if row.result.image is None
         else image_entry(row.result.image, row.result.declared),
+    }
+
+
+def finding_rows(run: CrawlRun) -> list[tuple[str, Finding]]:
+    """Every finding of the run with the file it concerns, by code then file."""
+    rows = [(outcome.file, item) for outcome in run.files for item in outcome.findings]
+    return sorted(rows, key=lambda row: (row[1].code, row[0], row[1].field))
+
+
+def stale_rows(run: CrawlRun) -> list[tuple[str, Staleness]]:
+    """Every stale field of the run with its file, in file order."""
+    return [(outcome.file, item) for outcome in run.files for item in outcome.stale]
+
+
+def file_record(outcome: FileOutcome) -> dict[str, Any]:
+    """One row of the JSON report's ``files`` list."""
+    return {
+        "file": outcome.file,
+        "status": outcome.status,
+        "error": outcome.error,
+        "refreshed": list(outcome.refreshed),
+        "stale": {item.field: {"stored": item.stored, "live": item.live} for item in outcome.stale},
+        "findings": [
+            {"code": item.code, "field": item.field, "detail": item.detail}
+            for item in outcome.findings
+        ],
     }
 
 

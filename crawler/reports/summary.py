@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.pipeline import CrawlRun, LinkRow
-from crawler.reports.model import image_rows, problem_rows, summarize
+from crawler.reports.model import finding_rows, image_rows, problem_rows, stale_rows, summarize
 
 MAX_LISTED = 50  # links listed on the terminal; the reports list them all
 
@@ -41,4 +41,18 @@ def render(run: CrawlRun) -> str:
         lines.append(f"  {row.file}: {row.field}: {problem}")
     if len(images) > MAX_LISTED:
         lines.append(f"  ... and {len(images) - MAX_LISTED} more (see --report)")
+    findings = finding_rows(run)
+    if findings:
+        lines.append("Findings:")
+    for file, item in findings[:MAX_LISTED]:
+        lines.append(f"  {item.code:<24} {file}: {item.field}: {item.detail}")
+    if len(findings) > MAX_LISTED:
+        lines.append(f"  ... and {len(findings) - MAX_LISTED} more (see --report)")
+    if summary.files_stale:
+        stale = stale_rows(run)
+        fields = ", ".join(sorted({item.field for _, item in stale}))
+        lines.append(
+            f"Stale: {len(stale)} fields in {summary.files_stale} files ({fields}); "
+            "--refresh updates title, excerpt and image sizes"
+        )
     return "\n".join(lines) + "\n"
