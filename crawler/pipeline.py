@@ -35,6 +35,7 @@ from crawler.outcomes import LinkResult
 from crawler.read.article import KeyPath, UrlField, UrlKind, url_fields
 from crawler.read.discover import Source, discover
 from crawler.read.frontmatter import FrontMatter, parse_front_matter
+from crawler.state.store import RunRecord, UrlHistory
 from crawler.write.atomic import unified_diff, write_atomic
 from crawler.write.refresh import apply_refresh, key_name
 from crawler.write.splice import CRAWL_KEY, Scalar, with_crawl_block
@@ -79,6 +80,9 @@ class CrawlRun:
     files: list[FileOutcome] = field(default_factory=list)
     links: list[LinkRow] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
+    run_id: int | None = None  # the run's number in the state store, when there is one
+    history: dict[str, UrlHistory] = field(default_factory=dict)  # per URL, from the store
+    trend: list[RunRecord] = field(default_factory=list)  # earlier runs, newest first
 
 
 @dataclass(frozen=True, slots=True)
