@@ -178,16 +178,21 @@ def test_a_run_locks_its_state_file_and_each_content_folder_once(tmp_path: Path)
     assert sorted(lock.paths) == sorted(
         [
             tmp_path / "state" / "crawl.db.lock",
-            articles / CONTENT_LOCK_NAME,
-            articles / "2026" / CONTENT_LOCK_NAME,
-            single.parent / CONTENT_LOCK_NAME,
+            content_lock_path(articles),
+            content_lock_path(articles / "2026"),
+            content_lock_path(single.parent),
         ]
     )
     with lock:  # a second descriptor on one file would have conflicted with the first
         assert (tmp_path / "state" / "crawl.db.lock").is_file()
 
 
-def test_lock_paths_sit_beside_the_state_and_inside_the_content(tmp_path: Path) -> None:
+def test_lock_paths_sit_beside_the_state_and_outside_the_content(tmp_path: Path) -> None:
     assert state_lock_path(tmp_path / "state.db") == tmp_path / "state.db.lock"
-    assert content_lock_path(tmp_path) == tmp_path / ".crawler.lock"
-    assert content_lock_path(tmp_path / "x.md") == tmp_path / ".crawler.lock"
+    folder_lock = content_lock_path(tmp_path)
+    assert tmp_path not in folder_lock.parents  # the user's content gets no lock file
+    assert folder_lock.name.endswith(CONTENT_LOCK_NAME)
+    assert content_lock_path(tmp_path / ".") == folder_lock
+    (tmp_path / "sub").mkdir()
+    assert content_lock_path(tmp_path / "sub") != folder_lock
+    assert content_lock_path(tmp_path / "x.md") == folder_lock  # a file: its folder

@@ -357,9 +357,11 @@ async def test_a_failing_migration_step_leaves_the_file_as_it_was(
         "MIGRATIONS",
         (*MIGRATIONS, "CREATE TABLE half (id INTEGER); INSERT INTO missing VALUES (1)"),
     )
-    with pytest.raises(StateError, match=rf"^{path}: schema migration to version 2 failed"):
+    with pytest.raises(
+        StateError, match=rf"^{path}: schema migration to version {len(MIGRATIONS) + 1} failed"
+    ):
         await SqliteStore.open(path)
-    assert version_of(path)[0] == 1
+    assert version_of(path)[0] == len(MIGRATIONS)  # the steps before the failing one
     connection = sqlite3.connect(path)
     try:
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_schema")}

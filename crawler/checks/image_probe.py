@@ -43,6 +43,8 @@ class ImageProbe:
     error: str | None  # why not; None when ``info`` is set
     bytes_read: int  # body bytes read from the connection over every request
     requests: int
+    etag: str | None = None  # the first answer's validators, for a conditional request later
+    last_modified: str | None = None
 
 
 def parse_content_range(value: str) -> tuple[int, int, int | None] | None:
@@ -89,15 +91,25 @@ class _Download:
         self.bytes_read = 0
         self.requests = 0
         self.whole_body = False  # the last answer ignored Range and sent the body
+        self.etag: str | None = None
+        self.last_modified: str | None = None
         self._read_ahead = READ_AHEAD
 
-    async def get(self, fetcher: Fetcher, url: str, offset: int, length: int) -> Fetched:
+    async def get(
+        self,
+        fetcher: Fetcher,
+        url: str,
+        offset: int,
+        length: int,
+        conditions: Mapping[str, str] | None = None,
+    ) -> Fetched:
         if self.buffer.size is not None:
             length = min(length, self.buffer.size - offset)
         headers = {
             "Range": f"bytes={offset}-{offset + length - 1}",
             # A range of gzip-encoded bytes cannot be decoded on its own.
             "Accept-Encoding": "identity",
+            **(conditions or {}),
         }
         fetched = await fetcher.fetch(url, stop=_Prefix(length), headers=headers)
         self.requests += 1
@@ -137,21 +149,29 @@ class _Download:
         return None
 
     def probe(self, info: ImageInfo | None, error: str | None) -> ImageProbe:
-        return ImageProbe(info, error, self.bytes_read, self.requests)
+        return ImageProbe(
+            info, error, self.bytes_read, self.requests, self.etag, self.last_modified
+        )
 
 
-async def probe_image(fetcher: Fetcher, url: str) -> tuple[LinkResult, ImageProbe | None]:
+async def probe_image(
+    fetcher: Fetcher, url: str, conditions: Mapping[str, str] | None = None
+) -> tuple[LinkResult, ImageProbe | None]:
     """The URL's link result and, when it answered 2xx, what its bytes are.
 
     Follow-up ranges go to the final URL of the first request, so a redirect
     chain is walked once.  A follow-up that fails leaves the link's result as
     the first answer gave it and says in the probe which bytes could not be read.
+    ``conditions`` (If-None-Match / If-Modified-Since) go with the first request;
+    a 304 answer comes back with no probe: the caller reuses what it knew.
     """
     download = _Download()
-    fetched = await download.get(fetcher, url, 0, FIRST_RANGE)
+    fetched = await download.get(fetcher, url, 0, FIRST_RANGE, conditions)
     link = fetched.link
-    if link.result is not Result.OK:
+    if link.result is not Result.OK or link.status == 304:
         return link, None
+    download.etag = fetched.headers.get("etag")
+    download.last_modified = fetched.headers.get("last-modified")
     target = link.final_url or url
     while (problem := download.place(fetched)) is None:
         try:

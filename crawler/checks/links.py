@@ -12,28 +12,18 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
-from crawler.checks.image_probe import ImageProbe, probe_image
+from crawler.checks.image_probe import probe_image
 from crawler.checks.pages import PageChecker
-from crawler.extract import PageMetadata
+from crawler.checks.reuse import conditions_for, revalidated
+from crawler.checks.url_check import UrlCheck
 from crawler.fetch import Fetcher
-from crawler.outcomes import LinkResult
 from crawler.read.article import UrlKind
+from crawler.state.store import UrlCheckRecord
 
 log = logging.getLogger("crawler")
 
 Progress = Callable[[], None]
-
-
-@dataclass(frozen=True, slots=True)
-class UrlCheck:
-    """What the run keeps of one URL once its response is gone."""
-
-    link: LinkResult
-    image: ImageProbe | None = None  # an image URL that answered 2xx: what its bytes are
-    page: PageMetadata | None = None  # an HTML page that answered 2xx: what it says
-    soft_404: str | None = None  # why that page is really "not found"
 
 
 async def check_links(
@@ -44,8 +34,17 @@ async def check_links(
     *,
     soft_404_probe: bool = True,
     rng: random.Random | None = None,
+    previous: Mapping[str, UrlCheckRecord] | None = None,
+    deadline: float | None = None,
 ) -> dict[str, UrlCheck]:
-    """Fetch each target URL once, ``concurrency`` at a time, keeping only its UrlCheck."""
+    """Fetch each target URL once, ``concurrency`` at a time, keeping only its UrlCheck.
+
+    ``previous`` holds the last check of URLs checked before: an ok one is asked
+    again conditionally, and a 304 reuses it.  Once the event loop's clock passes
+    ``deadline`` no further URL is started; those left out are not in the result.
+    """
+    previous = previous or {}
+    loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str] = asyncio.Queue()
     for url in targets:
         queue.put_nowait(url)
@@ -53,14 +52,35 @@ async def check_links(
     pages = PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
 
     async def check(url: str, kind: UrlKind) -> UrlCheck:
+        record = previous.get(url)
+        conditions = conditions_for(record)
         if kind is UrlKind.IMAGE:
-            link, probe = await probe_image(fetcher, url)
-            return UrlCheck(link, image=probe)
-        page = await pages.check(url)
-        return UrlCheck(page.link, page=page.page, soft_404=page.soft_404)
+            link, probe = await probe_image(fetcher, url, conditions)
+            if record is not None and conditions and link.status == 304:
+                return revalidated(record, link)
+            return UrlCheck(
+                link,
+                image=probe,
+                etag=probe.etag if probe else None,
+                last_modified=probe.last_modified if probe else None,
+                bytes_read=probe.bytes_read if probe else 0,
+            )
+        page = await pages.check(url, conditions)
+        if record is not None and conditions and page.link.status == 304:
+            return revalidated(record, page.link)
+        return UrlCheck(
+            page.link,
+            page=page.page,
+            soft_404=page.soft_404,
+            etag=page.etag,
+            last_modified=page.last_modified,
+            bytes_read=page.bytes_read,
+        )
 
     async def worker() -> None:
         while not queue.empty():
+            if deadline is not None and loop.time() >= deadline:
+                return
             url = queue.get_nowait()
             result = await check(url, targets[url])
             link = result.link

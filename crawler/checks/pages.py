@@ -50,6 +50,9 @@ class PageCheck:
     link: LinkResult
     page: PageMetadata | None = None  # None unless an HTML page answered 2xx
     soft_404: str | None = None  # why the page is really "not found"
+    etag: str | None = None  # validators, for a conditional request next time
+    last_modified: str | None = None
+    bytes_read: int = 0  # body bytes read from the connection
 
 
 async def _metadata(fetched: Fetched) -> PageMetadata | None:
@@ -90,12 +93,20 @@ class PageChecker:
         self._rng = rng
         self._baselines: dict[str, asyncio.Task[Fingerprint | None]] = {}
 
-    async def check(self, url: str) -> PageCheck:
-        fetched = await self._fetcher.fetch(url, stop=page_ready)
+    async def check(self, url: str, conditions: Mapping[str, str] | None = None) -> PageCheck:
+        """Check a page; ``conditions`` make the request conditional (a 304 has no page)."""
+        fetched = await self._fetcher.fetch(url, stop=page_ready, headers=conditions)
         page = await _metadata(fetched)
-        if page is None:
-            return PageCheck(fetched.link)
-        return PageCheck(fetched.link, page, await self._soft_404(fetched.link, page))
+        soft_404 = None if page is None else await self._soft_404(fetched.link, page)
+        headers = fetched.headers
+        return PageCheck(
+            fetched.link,
+            page,
+            soft_404,
+            headers.get("etag"),
+            headers.get("last-modified"),
+            fetched.wire_bytes,
+        )
 
     async def _soft_404(self, link: LinkResult, page: PageMetadata) -> str | None:
         reason = soft_404_reason(page, "")

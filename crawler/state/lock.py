@@ -16,11 +16,13 @@ crawl of ``a/`` and one of ``a/b/`` are kept apart only by a shared state file.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shlex
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -30,7 +32,7 @@ from typing import Any
 
 from crawler.errors import LockHeld, UsageError
 
-CONTENT_LOCK_NAME = ".crawler.lock"  # inside each content folder
+CONTENT_LOCK_NAME = ".lock"  # suffix of a content folder's lock file (see content_lock_path)
 _HOLDER_MAX_BYTES = 64 * 1024  # bytes of a lock file read to name its holder
 
 
@@ -40,9 +42,14 @@ def state_lock_path(state_path: Path) -> Path:
 
 
 def content_lock_path(root: Path) -> Path:
-    """The lock of a content root: a folder's own, or the folder a file lies in."""
-    folder = root if root.is_dir() else root.parent
-    return folder / CONTENT_LOCK_NAME
+    """The lock of a content root: a folder, or the folder a file lies in.
+
+    It lives in the system's temporary folder, named after the folder's real path,
+    so that locking never adds a file to the user's content.
+    """
+    folder = (root if root.is_dir() else root.parent).resolve()
+    name = hashlib.sha256(os.fsencode(folder)).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / "feed-crawler-locks" / f"{name}{CONTENT_LOCK_NAME}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX file_links_by_url ON file_links (run_id, url);
     """,
+    # 2: what each file's crawl found (status, stale fields, findings...), for reports.
+    """
+    ALTER TABLE file_checks ADD COLUMN outcome TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 

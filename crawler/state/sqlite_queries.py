@@ -184,11 +184,22 @@ def record_files(connection: sqlite3.Connection, run_id: int, files: Sequence[Fi
                 f"{record.path}: recorded in run {run_id} but names run {record.run_id}"
             )
     rows = [
-        (run_id, record.path, _stamp(record.checked_at), str(record.health), record.digest)
+        (
+            run_id,
+            record.path,
+            _stamp(record.checked_at),
+            str(record.health),
+            record.digest,
+            json.dumps(dict(record.outcome)),
+        )
         for record in files
     ]
     with transaction(connection):
-        connection.executemany("INSERT INTO file_checks VALUES (?, ?, ?, ?, ?)", rows)
+        connection.executemany(
+            "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def file_records(connection: sqlite3.Connection, paths: Iterable[str]) -> dict[str, FileRecord]:
@@ -271,4 +282,5 @@ def _file_of(row: sqlite3.Row) -> FileRecord:
         checked_at=datetime.fromisoformat(row["checked_at"]),
         health=row["health"],
         digest=row["digest"],
+        outcome=json.loads(row["outcome"]),
     )

@@ -123,7 +123,8 @@ class FileRecord:
     run_id: int
     checked_at: datetime
     health: str  # crawler.enrich Health value: ok, degraded or dead
-    digest: str  # hex SHA-256 of the file's bytes when it was read
+    digest: str  # hex SHA-256 of the file's bytes as the crawl left them
+    outcome: Mapping[str, Any] = field(default_factory=dict)  # JSON: the report's file record
 
 
 @dataclass(frozen=True, slots=True)
