@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from crawler.checks.image_probe import ImageProbe
-from crawler.checks.links import UrlCheck
+from crawler.checks.url_check import UrlCheck
 from crawler.enrich.images import size_matches
 from crawler.extract import PageMetadata
 from crawler.fetch.urls import invalid_reason, request_key
