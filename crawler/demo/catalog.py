@@ -11,6 +11,11 @@ which URL misbehaves and how:
   (the article's copy is stale);
 * ``REDIRECTS``: moved pages (a 301 -> 302 -> 200 chain, and a redirect loop);
 * ``BEHAVIOURS``: URLs that answer with a failure mode;
+* ``AMP_SWITCHED_OFF`` / ``AMP_CANONICALS`` / ``AMPHTML_LINKS``: where an article
+  and its AMP copy no longer point at each other (one more AMP fault needs no
+  table: an article whose ``cdnAmpWebUrl`` is not its AMP cache URL);
+* ``CATCH_ALL_HOSTS`` / ``REMOVED``: hosts that answer any path they have no page
+  for with one generic 200 page, and articles taken down since the feed was made;
 * ``ROBOTS_DISALLOW`` / ``ROBOTS_MISSING`` / ``RANGE_IGNORED``: per-host policies.
 """
 
@@ -113,6 +118,13 @@ IMAGE_FILES: dict[str, str] = {
     "https://media.springernature.com/w580h326/nature-cms/uploads/collections/ai-art-logo.png": "logo-256x256.png",
     "https://img-cdn.tnwcdn.com/image/tnw-blurple/uploads/2021/12/ai-recruiting.jpg": "faces-1024x681.jpg",  # article says 1280x640
     "https://www.cnet.com/a/img/resize/2021/12/28/ai-research-index.webp": "robot-1200x675.webp",
+    "https://static.independent.co.uk/2021/09/29/15/rain-radar-nowcasting.jpg": "skyline-900x500.jpg",
+    "https://images.newscientist.com/wp-content/uploads/2021/12/01115517/knot-theory.jpg": "forum-400x225.jpg",
+    "https://ichef.bbci.co.uk/news/976/cpsprodpb/1457B/production/_122129418_ameca.jpg": "faces-1024x681.jpg",
+    "https://i.guim.co.uk/img/media/3f9a1c7e2b5d0864/0_0_4000_2667/master/4000.jpg": "newsroom-450x300.jpg",
+    "https://cdn.the-scientist.com/assets/articleNo/69081/hImg/41234/alphafold-protein-l.png": "paid-700x450.png",
+    "https://image.computing.co.uk/img/wps/6d2a9f1/national-ai-strategy.jpg": "newsroom-450x300.jpg",
+    "https://image.computing.co.uk/img/wps/7e3b0a2/ai-assurance-ecosystem.jpg": "circuit-1920x1280.jpg",
 }  # fmt: skip
 
 EDITS: dict[str, Edit] = {
@@ -159,6 +171,60 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "https://www.techrepublic.com/article/ai-ethics-policies-what-every-company-should-have-in-place/": Behaviour.SOFT_404,
     "https://analyticsindiamag.com/wp-content/uploads/2021/12/ai-chips-india.jpg": Behaviour.HTML_INSTEAD_OF_IMAGE,
 }  # fmt: skip
+
+# AMP (https://amp.dev/documentation/guides-and-tutorials/optimize-and-measure/discovery/):
+# an article page names its AMP copy with <link rel=amphtml>, the copy names the
+# article with <link rel=canonical>, and the copy is an AMP document (<html ⚡>).
+
+# AMP URLs that now serve the regular article page: the publisher switched AMP
+# off and the old address falls back to the canonical template.
+AMP_SWITCHED_OFF: frozenset[str] = frozenset({
+    "https://www.independent.co.uk/tech/deepmind-ai-weather-forecast-rain-b1929284.html?amp",
+})  # fmt: skip
+
+# AMP URL -> the page its <link rel=canonical> names instead of its article: the
+# story was re-slugged after a headline change and the AMP template kept the old permalink.
+AMP_CANONICALS: dict[str, str] = {
+    "https://www.newscientist.com/article/2299564-deepmind-ai-collaborates-with-humans-on-two-mathematical-breakthroughs/amp/":
+        "https://www.newscientist.com/article/2299564-deepmind-ai-helps-mathematicians-prove-new-theorems/",
+}  # fmt: skip
+
+# Article URL -> what its <link rel=amphtml> names instead of its AMP URL (None:
+# no such link).  The AMP copies themselves are still served.
+AMPHTML_LINKS: dict[str, str | None] = {
+    # The site dropped AMP from its templates but left the old AMP pages up.
+    "https://www.bbc.co.uk/news/technology-59551342": None,
+    # The site moved its AMP copies from amp.<host> to ?amp=1 on the article URL.
+    "https://www.theguardian.com/technology/2021/dec/05/ameca-humanoid-robot-lifelike-expressions":
+        "https://www.theguardian.com/technology/2021/dec/05/ameca-humanoid-robot-lifelike-expressions?amp=1",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CatchAll:
+    """The page a catch-all host serves, with 200, for every path it has no page for.
+
+    Nothing in it says "not found": only a comparison with the answer to a path
+    that cannot exist (the crawler's random-path probe) tells it from an article.
+    """
+
+    title: str
+    description: str
+
+
+# Host -> its catch-all page: a CMS that turns every unknown path into a search page.
+CATCH_ALL_HOSTS: dict[str, CatchAll] = {
+    "www.computing.co.uk": CatchAll(
+        "Search results",
+        "Search the latest IT news, analysis and opinion from Computing, for IT leaders and enterprise technology buyers.",
+    ),
+}  # fmt: skip
+
+# Articles taken down since the feed was made: their URL gets what the host answers
+# for a path it has no page for (404, or a catch-all host's 200 page).
+REMOVED: frozenset[str] = frozenset({
+    "https://www.computing.co.uk/news/4037651/uk-government-publishes-ten-national-ai-strategy",
+})  # fmt: skip
 
 # robots.txt (RFC 9309): path prefixes every crawler is asked to stay out of.
 ROBOTS_DISALLOW: dict[str, tuple[str, ...]] = {

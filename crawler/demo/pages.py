@@ -100,6 +100,41 @@ def home(site_name: str, pages: list[Page]) -> str:
     )
 
 
+def catch_all(site_name: str, title: str, description: str, latest: list[Page]) -> str:
+    """What a catch-all host serves, with 200, for any path it has no page for: a search page.
+
+    The same bytes whatever the path (the request is not echoed back), as long
+    as an article page, and nothing in it says "not found": a soft 404 only a
+    comparison with another unknown path can recognise.
+    """
+    head = [
+        '<meta charset="utf-8">',
+        f"<title>{escape(title)} | {escape(site_name)}</title>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        _meta("name", "description", description),
+        _meta("name", "robots", "noindex, follow"),
+        _meta("property", "og:type", "website"),
+        _meta("property", "og:site_name", site_name),
+        _meta("property", "og:title", title),
+    ]
+    items = "".join(
+        f'<li><a href="{escape(page.url)}">{escape(page.title)}</a>'
+        f"<p>{escape(page.description)}</p></li>"
+        for page in latest
+    )
+    most_read = _paragraphs(site_name + "#most-read", 12_000, 16_000)
+    footer = f"<footer><p>© 2021 {escape(site_name)}. All rights reserved.</p></footer>"
+    return _document(
+        '<html lang="en">',
+        head,
+        f"{_masthead(site_name)}<main><h1>{escape(title)}</h1>"
+        '<form role="search" action="/search"><input type="search" name="q" '
+        'placeholder="Search"><button type="submit">Search</button></form>'
+        f"<section><h2>Latest news</h2><ul>{items}</ul></section>"
+        f"<section><h2>Most read</h2>{most_read}</section></main>{footer}",
+    )
+
+
 def message(title: str, text: str, site_name: str = "") -> str:
     """A plain page for errors: 404, 410, 503, 429, a soft 404 and the like."""
     return _document(

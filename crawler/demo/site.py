@@ -27,7 +27,7 @@ import ssl
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import assert_never
 
@@ -37,9 +37,14 @@ from aiohttp import web
 from crawler.config import ConnectTo
 from crawler.demo import pages
 from crawler.demo.catalog import (
+    AMP_CANONICALS,
+    AMP_SWITCHED_OFF,
+    AMPHTML_LINKS,
     BEHAVIOURS,
+    CATCH_ALL_HOSTS,
     DRIP_INTERVAL,
     REDIRECTS,
+    REMOVED,
     RETRY_AFTER,
     SLOW_DELAY,
     Behaviour,
@@ -59,6 +64,10 @@ STOPPING = web.AppKey("stopping", asyncio.Event)
 
 _REDIRECTS = {url_key(url): redirect for url, redirect in REDIRECTS.items()}
 _BEHAVIOURS = {url_key(url): behaviour for url, behaviour in BEHAVIOURS.items()}
+_REMOVED = frozenset(url_key(url) for url in REMOVED)
+_AMP_SWITCHED_OFF = frozenset(url_key(url) for url in AMP_SWITCHED_OFF)
+_AMP_CANONICALS = {url_key(url): canonical for url, canonical in AMP_CANONICALS.items()}
+_AMPHTML_LINKS = {url_key(url): advertised for url, advertised in AMPHTML_LINKS.items()}
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         answer = await _misbehave(request, behaviour, count, host)
         if answer is not None:
             return answer
+    if key in _REMOVED:
+        return _not_found(content, host, path)
     return _serve(request, content, host, path, key)
 
 
@@ -189,6 +200,8 @@ def _serve(
     page = content.pages.get(key)
     if page is not None:
         picture = content.pictures.get(url_key(page.image_url or ""))
+        if key in _AMPHTML_LINKS:
+            page = replace(page, amp_url=_AMPHTML_LINKS[key])
         return html(pages.article(page, picture), compress=_accepts_gzip(request))
     if host.endswith(AMP_CACHE_SUFFIX) and path.startswith(AMP_CACHE_PREFIX):
         # The cache serves https://<origin host>/<path> at /c/s/<origin host>/<path>.
@@ -197,12 +210,30 @@ def _serve(
         )
     page = content.amp_pages.get(key)
     if page is not None:
+        # An AMP cache serves whatever the origin serves, faults included.
         picture = content.pictures.get(url_key(page.image_url or ""))
+        if key in _AMP_SWITCHED_OFF:
+            return html(pages.article(page, picture), compress=_accepts_gzip(request))
+        if key in _AMP_CANONICALS:
+            page = replace(page, url=_AMP_CANONICALS[key])
         return html(pages.amp(page, picture), compress=_accepts_gzip(request))
     site_pages = list(content.pages_of(host))
     if path == "/" and site_pages:
         return html(pages.home(site_pages[0].site_name, site_pages))
-    return html(pages.message("Page not found", f"Nothing at {path} on {host}."), 404)
+    return _not_found(content, host, path)
+
+
+def _not_found(content: SiteContent, host: str, path: str) -> web.Response:
+    """A host's answer for a path it has no page for: a 404 page, or a catch-all 200 page."""
+    catch_all = CATCH_ALL_HOSTS.get(host)
+    if catch_all is None:
+        return html(pages.message("Page not found", f"Nothing at {path} on {host}."), 404)
+    latest = {
+        page.url: page for page in content.pages_of(host) if url_key(page.url) not in _REMOVED
+    }
+    site_name = next(iter(latest.values())).site_name if latest else host
+    text = pages.catch_all(site_name, catch_all.title, catch_all.description, list(latest.values()))
+    return html(text)
 
 
 def _accepts_gzip(request: web.Request) -> bool:
