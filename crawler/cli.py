@@ -3,7 +3,7 @@
 Parses arguments into a Config and options, sets up the one logger, and calls the
 pipeline; nothing imports this module.  Exit codes (CONTRACT.md): 0 every link ok
 and every file processed, 1 some link not ok or some file rejected, 2 usage or
-configuration error.
+configuration error, 3 another crawl holds the lock on the same content or state.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from typing import Any
 from crawler import PRODUCT, __version__
 from crawler import config as config_module
 from crawler.config import Config, ConnectTo
-from crawler.errors import CrawlerError, UsageError
+from crawler.errors import CrawlerError, LockHeld, UsageError
 from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
 from crawler.reports import check_report_path, write_report
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
+from crawler.schedule import parse_duration
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 log = logging.getLogger("crawler")
 
 
@@ -85,7 +86,38 @@ def _add_crawl_options(parser: argparse.ArgumentParser) -> None:
         help="do not request a random path per host to recognise soft 404s",
     )
     add("--concurrency", type=int, metavar="N", help="URL checks in flight at once")
+    add("--state", type=Path, metavar="FILE", help="the state store (default: .crawler-state.db)")
+    add("--no-state", action="store_true", help="remember nothing between runs")
+    add(
+        "--stale-after",
+        type=_duration("--stale-after"),
+        metavar="DURATION",
+        help="skip files and URLs checked more recently than DURATION (e.g. 6h, 7d)",
+    )
+    add(
+        "--only-failed",
+        action="store_const",
+        const=True,
+        help="request only the URLs whose last check failed",
+    )
+    add("--max-urls", type=int, metavar="N", help="request at most N URLs, stalest first")
+    add(
+        "--max-duration",
+        type=_duration("--max-duration"),
+        metavar="DURATION",
+        help="start no further request after DURATION (e.g. 20m)",
+    )
     _add_network_options(parser)
+
+
+def _duration(option: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            return parse_duration(text, what=option).total_seconds()
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def _name_list(text: str) -> tuple[str, ...]:
@@ -227,8 +259,15 @@ def _config_from(args: argparse.Namespace) -> Config:
             "refresh",
             "refresh_fields",
             "soft404_probe",
+            "state",
+            "stale_after",
+            "only_failed",
+            "max_urls",
+            "max_duration",
         )
     }
+    if getattr(args, "no_state", False):
+        return base.with_overrides(overrides).with_state(None)
     if args.connect_to:
         overrides["connect_to"] = base.connect_to + tuple(args.connect_to)
     if args.exclude:
@@ -297,6 +336,7 @@ def _command_demo(args: argparse.Namespace) -> int:
         async with serve_example_site() as site:
             # Short budgets so that the site's hanging page costs seconds, not minutes.
             config = Config(
+                state=out / "state.db",
                 connect_to=site.connect_to(),
                 cacert=site.cacert,
                 timeout=2.0,
@@ -387,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.quiet, args.verbose)
     try:
         code: int = args.handler(args)
+    except LockHeld as exc:
+        log.error("%s", exc)
+        return EXIT_LOCKED
     except CrawlerError as exc:
         log.error("%s", exc)
         return EXIT_USAGE

@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler import defaults
 from crawler.errors import UsageError
+from crawler.schedule import parse_duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,11 @@ class Config:
     refresh: bool = defaults.REFRESH
     refresh_fields: tuple[str, ...] = defaults.REFRESH_FIELDS
     soft404_probe: bool = defaults.SOFT404_PROBE
+    state: Path | None = defaults.STATE  # None: remember nothing between runs
+    stale_after: float | None = None  # seconds: URLs and files checked more recently are skipped
+    only_failed: bool = False  # request only the URLs whose last check failed
+    max_urls: int | None = None  # URLs requested at most, stalest first
+    max_duration: float | None = None  # seconds after which no further URL is started
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -103,6 +109,10 @@ class Config:
         for name in ("concurrency", "per_host"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1")
+        for name in ("stale_after", "max_duration", "max_urls"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise UsageError(f"{name.replace('_', '-')} must not be negative")
         for name in ("retries", "max_redirects"):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name.replace('_', '-')} must not be negative")
@@ -130,6 +140,10 @@ class Config:
             raise UsageError(f"refresh-fields: unknown {', '.join(unknown)} (known: {known})")
         if self.cacert is not None and not self.cacert.is_file():
             raise UsageError(f"--cacert {self.cacert}: no such file")
+
+    def with_state(self, state: Path | None) -> Config:
+        """The same Config with another state store (None: none at all)."""
+        return dataclasses.replace(self, state=state)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
         """A new Config with the given fields replaced (None values are ignored)."""
@@ -161,8 +175,12 @@ def _coerce(key: str, value: Any) -> Any:
         return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
     if key in ("exclude", "refresh_fields"):
         return tuple(str(item) for item in _as_list(value, key))
-    if key == "cacert":
+    if key in ("cacert", "state"):
         return Path(str(value))
+    if key in ("stale_after", "max_duration"):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)  # seconds
+        return parse_duration(str(value), what=key.replace("_", "-")).total_seconds()
     expected: type = type(default) if default is not None else int
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from crawler import PRODUCT, __version__
 
 CONCURRENCY = 32  # URL checks in flight at once, whole run
@@ -33,4 +35,5 @@ REFRESH = False  # --refresh: correct stale front-matter values in place
 REFRESH_FIELDS = ("title", "excerpt", "images")  # what --refresh may change
 REFRESHABLE = frozenset(REFRESH_FIELDS)  # "images" means every image's declared width/height
 SOFT404_PROBE = True  # ask each host for a random path once, to recognise its soft 404s
+STATE = Path(".crawler-state.db")  # the state store, relative to the working folder
 ROBOTS_TOKEN = PRODUCT  # product token matched against robots.txt User-agent lines

@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import shlex
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from crawler.checks.findings import Finding
 from crawler.checks.links import check_links
+from crawler.checks.plan import Limits, deferred, plan_checks
+from crawler.checks.reuse import to_record
 from crawler.checks.staleness import Staleness
+from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
 from crawler.enrich.crawl_block import build_block
 from crawler.enrich.images import size_fixes
@@ -31,11 +37,20 @@ from crawler.enrich.results import FieldResult, result_of
 from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
 from crawler.fetch import Fetcher, Resolver
 from crawler.fetch.urls import is_http_url, request_key
-from crawler.outcomes import LinkResult
+from crawler.outcomes import LinkResult, Result
 from crawler.read.article import KeyPath, UrlField, UrlKind, url_fields
 from crawler.read.discover import Source, discover
 from crawler.read.frontmatter import FrontMatter, parse_front_matter
-from crawler.state.store import RunRecord, UrlHistory
+from crawler.state.lock import RunLock
+from crawler.state.sqlite import SqliteStore
+from crawler.state.store import (
+    FileRecord,
+    LinkRecord,
+    RunRecord,
+    StateStore,
+    UrlCheckRecord,
+    UrlHistory,
+)
 from crawler.write.atomic import unified_diff, write_atomic
 from crawler.write.refresh import apply_refresh, key_name
 from crawler.write.splice import CRAWL_KEY, Scalar, with_crawl_block
@@ -60,6 +75,37 @@ class FileOutcome:
     refreshed: tuple[str, ...] = ()  # fields --refresh changed, e.g. "images[0].width"
     stale: tuple[Staleness, ...] = ()  # stored values the live pages contradict
     findings: tuple[Finding, ...] = ()  # AMP and soft-404 findings
+    health: str | None = None  # the crawl block's health, for the state store
+    digest: str | None = None  # hex SHA-256 of the file as the run left it
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report's record of this file (also kept in the state store)."""
+        return {
+            "file": self.file,
+            "status": self.status,
+            "error": self.error,
+            "refreshed": list(self.refreshed),
+            "stale": {
+                item.field: {"stored": item.stored, "live": item.live} for item in self.stale
+            },
+            "findings": [
+                {"code": item.code, "field": item.field, "detail": item.detail}
+                for item in self.findings
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], file: str, status: FileStatus) -> FileOutcome:
+        """A file's record from an earlier run, shown under ``file`` with a new ``status``."""
+        stale = data.get("stale") or {}
+        return cls(
+            file,
+            status,
+            data.get("error"),
+            tuple(data.get("refreshed") or ()),
+            tuple(Staleness(name, item["stored"], item["live"]) for name, item in stale.items()),
+            tuple(Finding(**item) for item in data.get("findings") or ()),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +141,7 @@ class _Article:
 
     source: Source
     display: str
+    key: str  # the file's real path: how the state store knows it
     digest: bytes  # SHA-256 of the bytes that were read
     fields: tuple[UrlField, ...]
     entries: tuple[Entry, ...]  # the article and its related ones, for the page checks
@@ -126,7 +173,8 @@ def _read(source: Source) -> _Article | FileOutcome:
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}")
     fields = tuple(url_fields(front.data))
-    return _Article(source, display, _digest(raw), fields, entries_of(front.data))
+    key = str(source.path.resolve())
+    return _Article(source, display, key, _digest(raw), fields, entries_of(front.data))
 
 
 def _digest(raw: bytes) -> bytes:
@@ -213,8 +261,16 @@ def _write(
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}"), None
     status: FileStatus = "enriched" if new != old else "unchanged"
+    in_place = options.out is None and not options.dry_run
     outcome = FileOutcome(
-        display, status, None, refreshed, tuple(review.stale.values()), review.findings
+        display,
+        status,
+        None,
+        refreshed,
+        tuple(review.stale.values()),
+        review.findings,
+        block["health"],
+        hashlib.sha256(new if in_place else old).hexdigest(),
     )
     if options.dry_run:
         return outcome, unified_diff(display, old, new)
@@ -238,11 +294,42 @@ def _write_all(
     checked_at: str,
     options: CrawlOptions,
     refresh: frozenset[str],
+    fresh: Mapping[str, FileRecord],
 ) -> list[tuple[FileOutcome, str | None]]:
-    return [
-        _write(article, article_results, checked_at, options, refresh)
-        for article, article_results in zip(articles, results, strict=True)
-    ]
+    written: list[tuple[FileOutcome, str | None]] = []
+    for article, article_results in zip(articles, results, strict=True):
+        record = fresh.get(article.key)
+        if record is None:
+            written.append(_write(article, article_results, checked_at, options, refresh))
+            continue
+        # Checked within --stale-after and not changed since: left as it is.
+        outcome = FileOutcome.from_json(record.outcome, article.display, "unchanged")
+        written.append((replace(outcome, health=record.health, digest=record.digest), None))
+    return written
+
+
+def content_roots(paths: Sequence[str]) -> list[Path]:
+    """The folders (or files) a run's PATH arguments cover; a glob's fixed leading folders."""
+    roots = []
+    for text in paths:
+        path = Path(text)
+        if not path.exists():
+            fixed = [part for part in itertools.takewhile(_is_plain, path.parts)]
+            path = Path(*fixed) if fixed else Path(".")
+        roots.append(path)
+    return roots
+
+
+def _is_plain(part: str) -> bool:
+    return not any(char in part for char in "*?[")
+
+
+def _command() -> str:
+    return shlex.join(["crawler", *sys.argv[1:]])
+
+
+def run_paths(run: CrawlRun) -> list[str]:
+    return [outcome.file for outcome in run.files]
 
 
 def utc_stamp(moment: datetime) -> str:
@@ -256,35 +343,71 @@ async def crawl(
     progress: ProgressStart | None = None,
     resolver: Resolver | None = None,
 ) -> CrawlRun:
-    """Run every stage over the files under ``options.paths``."""
+    """Run every stage over the files under ``options.paths``.
+
+    The run holds the lock on its state file and content folders throughout
+    (:class:`crawler.state.lock.RunLock`; a second run gets LockHeld).
+    """
     run = CrawlRun(started_at=datetime.now(UTC))
+    with RunLock.for_run(config.state, content_roots(options.paths), command=_command()):
+        store = None if config.state is None else await SqliteStore.open(config.state)
+        try:
+            await _crawl(run, options, config, store, progress, resolver)
+        finally:
+            if store is not None:
+                await store.close()
+    return run
+
+
+async def _crawl(
+    run: CrawlRun,
+    options: CrawlOptions,
+    config: Config,
+    store: StateStore | None,
+    progress: ProgressStart | None,
+    resolver: Resolver | None,
+) -> None:
     sources = discover(options.paths)
     # Bulk file I/O and YAML parsing run off the event loop.
     read = await asyncio.to_thread(_read_all, sources)
     articles = [item for item in read if isinstance(item, _Article)]
+    memory = await _Memory.load(store, articles, config, run.started_at)
+    active = [article for article in articles if article.key not in memory.fresh]
     targets = _targets(articles)
+    plan = plan_checks(targets, set(_targets(active)), memory.checks, run.started_at, memory.limits)
     log.info(
-        "read %d files (%d not processable); checking %d distinct URLs",
+        "read %d files (%d not processable, %d fresh); requesting %d of %d distinct URLs",
         len(sources),
         len(read) - len(articles),
+        len(articles) - len(active),
+        len(plan.to_check),
         len(targets),
     )
-    tick = progress(len(targets)) if progress is not None else None
+    tick = progress(len(plan.to_check)) if progress is not None else None
+    loop = asyncio.get_running_loop()
+    deadline = None if config.max_duration is None else loop.time() + config.max_duration
     async with Fetcher(config, resolver=resolver) as fetcher:
-        checks = await check_links(
+        checked = await check_links(
             fetcher,
-            targets,
+            plan.to_check,
             config.concurrency,
             tick,
             soft_404_probe=config.soft404_probe,
             rng=random.Random(config.seed),
+            previous=memory.checks,
+            deadline=deadline,
         )
-    checked_at = utc_stamp(datetime.now(UTC))
+    checks = {**plan.reused, **checked}
+    for url in plan.to_check.keys() - checked.keys():
+        checks[url] = deferred(url, memory.checks.get(url), "--max-duration reached")
+    finished = datetime.now(UTC)
     results = [
         {item.field: result_of(item, checks) for item in article.fields} for article in articles
     ]
     refresh = frozenset(config.refresh_fields) if config.refresh else frozenset()
-    written = await asyncio.to_thread(_write_all, articles, results, checked_at, options, refresh)
+    written = await asyncio.to_thread(
+        _write_all, articles, results, utc_stamp(finished), options, refresh, memory.fresh
+    )
     outcomes = iter(written)
     for item in read:  # in discovery order
         if isinstance(item, FileOutcome):
@@ -299,7 +422,87 @@ async def crawl(
             LinkRow(article.display, name, result) for name, result in article_results.items()
         ]
     run.finished_at = datetime.now(UTC)
-    return run
+    if store is not None and not options.dry_run:
+        await _remember(store, run, articles, memory, checked, finished, config)
+
+
+@dataclass(frozen=True, slots=True)
+class _Memory:
+    """What the state store knows that this run uses: last checks, fresh files, limits."""
+
+    checks: dict[str, UrlCheckRecord]  # the last check of each URL named
+    fresh: dict[str, FileRecord]  # files checked within --stale-after, unchanged since
+    limits: Limits
+
+    @classmethod
+    async def load(
+        cls, store: StateStore | None, articles: Sequence[_Article], config: Config, now: datetime
+    ) -> _Memory:
+        window = None if config.stale_after is None else timedelta(seconds=config.stale_after)
+        limits = Limits(window, config.only_failed, config.max_urls)
+        if store is None:
+            return cls({}, {}, limits)
+        checks = await store.last_checks(_targets(articles))
+        fresh: dict[str, FileRecord] = {}
+        if window is not None:
+            records = await store.file_records([article.key for article in articles])
+            for article in articles:
+                record = records.get(article.key)
+                if (
+                    record is not None
+                    and record.checked_at >= now - window
+                    and record.digest == article.digest.hex()
+                ):
+                    fresh[article.key] = record
+        return cls(checks, fresh, limits)
+
+
+async def _remember(
+    store: StateStore,
+    run: CrawlRun,
+    articles: Sequence[_Article],
+    memory: _Memory,
+    checked: Mapping[str, UrlCheck],
+    finished: datetime,
+    config: Config,
+) -> None:
+    """Record the run, the checks it made, its files and which URL each names."""
+    options = {
+        "paths": list(run_paths(run)),
+        "staleAfter": config.stale_after,
+        "onlyFailed": config.only_failed,
+        "maxUrls": config.max_urls,
+        "maxDuration": config.max_duration,
+        "refresh": config.refresh,
+    }
+    run_id = await store.begin_run(run.started_at, options)
+    await store.record_checks(
+        run_id, [to_record(url, check, finished) for url, check in checked.items()]
+    )
+    outcomes = {outcome.file: outcome for outcome in run.files}
+    files = []
+    for article in articles:
+        outcome = outcomes[article.display]
+        if outcome.status == "rejected" or outcome.digest is None:
+            continue
+        fresh = memory.fresh.get(article.key)
+        checked_at = finished if fresh is None else fresh.checked_at
+        health = outcome.health or "ok"
+        files.append(
+            FileRecord(article.key, run_id, checked_at, health, outcome.digest, outcome.to_json())
+        )
+    keys = {article.display: article.key for article in articles}
+    links = [LinkRecord(keys[row.file], row.field, row.link.url) for row in run.links]
+    await store.record_files(run_id, files)
+    await store.record_links(run_id, links)
+    per_url = {row.link.url: row.link.result.value for row in run.links}
+    counts = {result.value: 0 for result in Result}
+    for value in per_url.values():
+        counts[value] += 1
+    await store.finish_run(run_id, run.finished_at or finished, counts)
+    run.run_id = run_id
+    run.history = await store.history(per_url)
+    run.trend = [record for record in await store.runs(30) if record.id != run_id]
 
 
 __all__ = ["CrawlOptions", "CrawlRun", "FileOutcome", "LinkRow", "crawl"]

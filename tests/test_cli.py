@@ -170,7 +170,7 @@ async def test_out_writes_enriched_copies_and_leaves_inputs_untouched(
     "args, message",
     [
         pytest.param(["crawl", "missing-folder"], "missing-folder", id="missing-path"),
-        pytest.param(["crawl", ".", "--report", "out.xml"], "unknown format", id="report-format"),
+        pytest.param(["crawl", ".", "--report", "out.txt"], "unknown format", id="report-format"),
         pytest.param(["crawl", ".", "--connect-to", "nonsense"], "connect-to", id="connect-to"),
         pytest.param(["crawl", ".", "--concurrency", "0"], "concurrency", id="concurrency"),
         pytest.param(["crawl", ".", "--config", "nope.toml"], "nope.toml", id="config-file"),
