@@ -28,8 +28,9 @@ from crawler.fetch import Fetched, Fetcher, Resolver
 from crawler.outcomes import LinkResult, Result
 
 FIRST_RANGE = 512  # bytes asked for first: the whole header of most web images
-READ_AHEAD = 512  # bytes asked for beyond a later request, doubled at each one
+READ_AHEAD = 512  # bytes asked for beyond a later request; doubles from the third on
 MAX_READ_AHEAD = 64 * 1024  # bytes: the read-ahead stops doubling here
+DOUBLING_AFTER = 3  # requests made before the read-ahead starts doubling
 MAX_REQUESTS = 16  # requests for one image; real files need two or three
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)\s*/\s*(\d+|\*)\s*$", re.IGNORECASE)
@@ -93,6 +94,7 @@ class _Download:
         self.whole_body = False  # the last answer ignored Range and sent the body
         self.etag: str | None = None
         self.last_modified: str | None = None
+        self.asked = (0, 0)  # the byte range of the last request
         self._read_ahead = READ_AHEAD
 
     async def get(
@@ -102,15 +104,19 @@ class _Download:
         offset: int,
         length: int,
         conditions: Mapping[str, str] | None = None,
+        ranged: bool = True,
     ) -> Fetched:
+        """GET bytes ``offset`` to ``offset + length`` (clipped to the known size).
+
+        ``ranged=False`` asks for the whole body, for a server that refused the range.
+        """
         if self.buffer.size is not None:
             length = min(length, self.buffer.size - offset)
-        headers = {
-            "Range": f"bytes={offset}-{offset + length - 1}",
-            # A range of gzip-encoded bytes cannot be decoded on its own.
-            "Accept-Encoding": "identity",
-            **(conditions or {}),
-        }
+        self.asked = (offset, offset + length - 1)
+        # Identity: a range of gzip-encoded bytes cannot be decoded on its own.
+        headers = {"Accept-Encoding": "identity", **(conditions or {})}
+        if ranged:
+            headers["Range"] = f"bytes={offset}-{offset + length - 1}"
         fetched = await fetcher.fetch(url, stop=_Prefix(length), headers=headers)
         self.requests += 1
         self.bytes_read += fetched.wire_bytes
@@ -118,7 +124,8 @@ class _Download:
 
     def next_length(self, need: NeedBytes) -> int:
         length = need.length + self._read_ahead
-        self._read_ahead = min(self._read_ahead * 2, MAX_READ_AHEAD)
+        if self.requests >= DOUBLING_AFTER:
+            self._read_ahead = min(self._read_ahead * 2, MAX_READ_AHEAD)
         return length
 
     def place(self, fetched: Fetched) -> str | None:
@@ -167,6 +174,10 @@ async def probe_image(
     """
     download = _Download()
     fetched = await download.get(fetcher, url, 0, FIRST_RANGE, conditions)
+    if fetched.link.status == 416:
+        # Range Not Satisfiable (RFC 9110 section 15.5.17): the resource is shorter than
+        # the first range, or empty.  Ask for the whole body: it is small.
+        fetched = await download.get(fetcher, url, 0, FIRST_RANGE, conditions, ranged=False)
     link = fetched.link
     if link.result is not Result.OK or link.status == 304:
         return link, None
@@ -189,8 +200,8 @@ async def probe_image(
             length = download.next_length(need)
             fetched = await download.get(fetcher, target, need.offset, length)
             if fetched.link.result is not Result.OK:
-                end = need.offset + length - 1
-                reason = f"bytes {need.offset}-{end} could not be read: {_outcome(fetched.link)}"
+                first, last = download.asked
+                reason = f"bytes {first}-{last} could not be read: {_outcome(fetched.link)}"
                 return link, download.probe(None, reason)
     return link, download.probe(None, problem)
 
@@ -213,5 +224,6 @@ def describe_failure(link: LinkResult, probe: ImageProbe | None) -> str | None:
 
 
 def _outcome(link: LinkResult) -> str:
-    parts = [link.result.value, str(link.status) if link.status else "", link.detail or ""]
-    return " ".join(part for part in parts if part)
+    """``broken 404 Not Found``: the class, then the detail (which names any status)."""
+    said = link.detail or (str(link.status) if link.status else "")
+    return f"{link.result.value} {said}".strip()
