@@ -11,7 +11,7 @@ from pathlib import Path
 
 from crawler.errors import UsageError
 from crawler.pipeline import CrawlRun
-from crawler.reports import csv_report, html_report, json_report, markdown_report
+from crawler.reports import csv_report, html_report, json_report, junit_report, markdown_report
 from crawler.write.atomic import write_atomic
 
 RENDERERS: dict[str, Callable[[CrawlRun], str]] = {
@@ -19,16 +19,26 @@ RENDERERS: dict[str, Callable[[CrawlRun], str]] = {
     ".csv": csv_report.render,
     ".md": markdown_report.render,
     ".html": html_report.render,
+    ".xml": junit_report.render,  # JUnit XML, for CI
+    ".junit.xml": junit_report.render,
 }
 
 
-def check_report_path(path: Path) -> None:
-    """Fail fast, before any crawling, on a report format we cannot write."""
-    if path.suffix.lower() not in RENDERERS:
+def renderer_for(path: Path) -> Callable[[CrawlRun], str] | None:
+    """The renderer the file name's ending asks for (the longest known ending wins)."""
+    name = path.name.lower()
+    endings = [ending for ending in RENDERERS if name.endswith(ending) and name != ending]
+    return RENDERERS[max(endings, key=len)] if endings else None
+
+
+def check_report_path(path: Path) -> Callable[[CrawlRun], str]:
+    """Fail fast, before any crawling, on a report format we cannot write; else its renderer."""
+    render = renderer_for(path)
+    if render is None:
         known = " ".join(sorted(RENDERERS))
         raise UsageError(f"--report {path}: unknown format {path.suffix!r} (known: {known})")
+    return render
 
 
 def write_report(run: CrawlRun, path: Path) -> None:
-    check_report_path(path)
-    write_atomic(path, RENDERERS[path.suffix.lower()](run).encode("utf-8"))
+    write_atomic(path, check_report_path(path)(run).encode("utf-8"))

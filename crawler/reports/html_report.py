@@ -1,114 +1,346 @@
-"""The HTML report: one self-contained page (inline CSS, no scripts fetched)."""
+"""The HTML report: one self-contained page that opens offline.
+
+Inline CSS, charts as inline SVG (:mod:`crawler.reports.svg`), and a small inline
+script that sorts a table when its header is clicked and filters every table by
+text and result class.  A Content-Security-Policy pins the style and the script by
+their SHA-256, so the page can fetch nothing; the only URLs in it are the links
+the crawl checked, in table cells.  The filter can be set from the address:
+``report.html#result=broken&q=example.com``.  Every value from the run is escaped.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 
-from crawler.pipeline import CrawlRun
+from crawler.fetch.urls import is_http_url
+from crawler.outcomes import Result
+from crawler.pipeline import CrawlRun, LinkRow, utc_stamp
+from crawler.reports import svg
+from crawler.reports.hosts import host_figures
 from crawler.reports.model import (
+    Summary,
+    by_url,
     finding_rows,
     image_rows,
     problem_rows,
+    redirect_rows,
     stale_rows,
     summarize,
     times,
 )
 
+TREND_RUNS = 30  # runs shown in the results-over-time chart, this one included
+CHART_HOSTS = 15  # hosts shown in the results-per-host chart, most URLs first
+NONE = "—"  # a cell with nothing to say
+
 _STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:4px 8px;
-text-align:left;vertical-align:top}th{background:#f3f3f3}.ok{color:#186a3b}
-.broken,.error,.invalid{color:#a01818}.blocked,.timeout{color:#9a6700}.skipped{color:#555}
-td.url{word-break:break-all;max-width:40rem}
+body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem 2rem;color:#222;background:#fff}
+h1{margin:0 0 .5rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:3px 8px;
+text-align:left;vertical-align:top}th{background:#f3f3f3;cursor:pointer;user-select:none}
+th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
+caption{text-align:left;color:#555;padding:2px 0}td.num{text-align:right}
+td.url{word-break:break-all;max-width:36rem}tr[hidden]{display:none}
+.ok{color:#1b7837}.broken,.error,.invalid{color:#c51b1b}.blocked,.timeout{color:#9a6700}
+.skipped{color:#555}.filters{position:sticky;top:0;background:#fff;padding:.5rem 0;
+border-bottom:1px solid #ddd}.legend{list-style:none;padding:0;display:flex;gap:1rem}
+.chart text{font:11px system-ui,sans-serif;fill:#333}.empty{color:#555}
+"""
+
+_SCRIPT = """
+(function () {
+  "use strict";
+  var text = document.getElementById("filter-text");
+  var result = document.getElementById("filter-result");
+  var tables = Array.prototype.slice.call(document.querySelectorAll("table.data"));
+  function key(row, index, numeric) {
+    var cell = row.cells[index], value = "";
+    if (cell) { value = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort")
+                                                       : cell.textContent.trim().toLowerCase(); }
+    return numeric ? (value === "" ? -1 : Number(value)) : value;
+  }
+  function sortBy(table, th) {
+    var index = th.cellIndex, numeric = th.getAttribute("data-type") === "number";
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(th.parentNode.cells, function (other) {
+      other.removeAttribute("aria-sort");
+    });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a, index, numeric), y = key(b, index, numeric);
+      var order = numeric ? x - y : String(x).localeCompare(String(y));
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  }
+  function applyFilter() {
+    var words = text.value.trim().toLowerCase(), wanted = result.value;
+    tables.forEach(function (table) {
+      var rows = table.tBodies[0].rows, shown = 0;
+      for (var i = 0; i < rows.length; i++) {
+        var kind = rows[i].getAttribute("data-result");
+        var visible = (!words || rows[i].textContent.toLowerCase().indexOf(words) >= 0) &&
+                      (!wanted || kind === null || kind === wanted);
+        rows[i].hidden = !visible;
+        if (visible) { shown++; }
+      }
+      table.setAttribute("data-shown", String(shown));
+      table.caption.textContent = shown + " of " + rows.length + " rows shown";
+    });
+  }
+  function remember() {
+    var params = new URLSearchParams();
+    if (text.value) { params.set("q", text.value); }
+    if (result.value) { params.set("result", result.value); }
+    try { history.replaceState(null, "", "#" + params.toString()); } catch (e) { /* file: */ }
+  }
+  var start = new URLSearchParams(location.hash.slice(1));
+  text.value = start.get("q") || "";
+  result.value = start.get("result") || "";
+  tables.forEach(function (table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      th.addEventListener("click", function () { sortBy(table, th); });
+    });
+  });
+  text.addEventListener("input", function () { applyFilter(); remember(); });
+  result.addEventListener("change", function () { applyFilter(); remember(); });
+  applyFilter();
+  document.body.setAttribute("data-ready", "1");
+})();
 """
 
 
-def _row(cells: list[str]) -> str:
-    return "<tr>" + "".join(cells) + "</tr>"
+def _digest(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+_POLICY = (
+    f"default-src 'none'; style-src {_digest(_STYLE)}; script-src {_digest(_SCRIPT)}; img-src data:"
+)
+
+
+# A table cell is its escaped ``<td>`` markup; a row is its result class (for the
+# filter; None in tables without one) and its cells.
+Row = tuple[str | None, Sequence[str]]
+
+
+def text(value: object) -> str:
+    return "<td></td>" if value is None else f"<td>{escape(str(value))}</td>"
+
+
+def texts(*values: object) -> list[str]:
+    return [text(value) for value in values]
+
+
+def number(value: int | None) -> str:
+    """A number, sorted as one; the sort key of "nothing" is empty, which sorts first."""
+    return (
+        f'<td class="num" data-sort="">{NONE}</td>'
+        if value is None
+        else f'<td class="num">{value}</td>'
+    )
+
+
+def url(value: str) -> str:
+    """A checked URL, as a link only when it is http(s): a ``javascript:`` value stays text."""
+    shown = escape(value)
+    if is_http_url(value):
+        return f'<td class="url"><a href="{shown}" rel="noreferrer">{shown}</a></td>'
+    return f'<td class="url">{shown}</td>'
+
+
+def result(name: str) -> str:
+    return f'<td class="{escape(name)}">{escape(name)}</td>'
+
+
+def named_by(rows: Iterable[LinkRow]) -> str:
+    return (
+        "<td>" + "<br>".join(f"{escape(row.file)}: {escape(row.field)}" for row in rows) + "</td>"
+    )
+
+
+def table(name: str, headers: Sequence[str], rows: Sequence[Row], numeric: Sequence[str]) -> str:
+    """A sortable, filterable table; the headers listed in ``numeric`` sort as numbers."""
+    if not rows:
+        return '<p class="empty">None.</p>'
+    head = "".join(
+        f'<th scope="col"{" data-type=number" if header in numeric else ""}>{escape(header)}</th>'
+        for header in headers
+    )
+    body = "".join(
+        ("<tr>" if kind is None else f'<tr data-result="{escape(kind)}">')
+        + "".join(cells)
+        + "</tr>"
+        for kind, cells in rows
+    )
+    return (
+        f'<table class="data" id="{name}-table"><caption>{len(rows)} rows</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def section(name: str, title: str, body: str) -> str:
+    return f'<section id="{name}"><h2>{escape(title)}</h2>{body}</section>'
+
+
+def _summary(run: CrawlRun, summary: Summary) -> str:
+    started, finished = times(run)
+    label = "" if run.run_id is None else f"Run {run.run_id}: "
+    counts = "".join(
+        f'<tr><td class="{name}">{name}</td><td class="num">{count}</td></tr>'
+        for name, count in summary.by_result.items()
+    )
+    return section(
+        "summary",
+        "Summary",
+        f"<p>{label}started {started}, finished {finished}. {summary.files} files "
+        f"({summary.files_rejected} rejected, {summary.files_skipped} skipped), "
+        f"{summary.urls} distinct URLs; {summary.images_probed} images probed "
+        f"({summary.images_invalid} not valid, {summary.size_mismatches} fields not the "
+        f"declared size); {summary.files_stale} files with stale fields; "
+        f"{sum(summary.findings.values())} findings.</p>"
+        f'<table id="summary-table"><tr><th>result</th><th>URLs</th></tr>{counts}</table>',
+    )
+
+
+def _charts(run: CrawlRun, summary: Summary) -> str:
+    series = [item.value for item in Result]
+    earlier = reversed(run.trend[: TREND_RUNS - 1])
+    bars: list[svg.Bar] = [(f"#{record.id}", record.counts) for record in earlier]
+    bars.append(("this run" if run.run_id is None else f"#{run.run_id}", summary.by_result))
+    hosts = [(item.host, item.by_result) for item in host_figures(run)[:CHART_HOSTS]]
+    over_time = svg.columns(bars, series, title="URLs per result class, run by run")
+    per_host = svg.rows(hosts, series, title=f"URLs per result class, top {CHART_HOSTS} hosts")
+    return section(
+        "charts",
+        "Charts",
+        f'{svg.legend(series)}<figure id="trend-chart">{over_time}<figcaption>Results over '
+        f'time (distinct URLs per run)</figcaption></figure><figure id="hosts-chart">{per_host}'
+        f"<figcaption>Results per host (the {CHART_HOSTS} hosts with most URLs)</figcaption>"
+        "</figure>",
+    )
+
+
+def _failing(run: CrawlRun) -> list[Row]:
+    """One row per URL that is not ok, with the files naming it and its failing streak."""
+    rows: list[Row] = []
+    for link_url, named in by_url(problem_rows(run)).items():
+        link, history = named[0].link, run.history.get(link_url)
+        since = None if history is None else history.first_failed_at
+        streak = None if history is None else history.consecutive_failures
+        when = f'<td data-sort="">{NONE}</td>' if since is None else text(utc_stamp(since))
+        cells = [result(link.result.value), number(link.status), url(link_url), named_by(named)]
+        rows.append((link.result.value, [*cells, text(link.detail), when, number(streak)]))
+    return rows
+
+
+def _redirects(run: CrawlRun) -> list[Row]:
+    """One row per ok URL reached through redirects: the stored value and where it ends."""
+    rows: list[Row] = []
+    for link_url, named in by_url(redirect_rows(run)).items():
+        link = named[0].link
+        cells = [url(link_url), url(link.final_url or ""), number(link.redirects), named_by(named)]
+        rows.append(("ok", cells))
+    return rows
+
+
+def _images(run: CrawlRun) -> list[Row]:
+    return [
+        (row.link.result.value, [text(problem), url(row.link.url), text(row.file), text(row.field)])
+        for row, problem in image_rows(run)
+    ]
+
+
+def _stale(run: CrawlRun) -> list[Row]:
+    return [
+        (None, texts(file, item.field, item.stored, item.live)) for file, item in stale_rows(run)
+    ]
+
+
+def _findings(run: CrawlRun) -> list[Row]:
+    rows = finding_rows(run)
+    return [(None, texts(item.code, file, item.field, item.detail)) for file, item in rows]
+
+
+def _hosts(run: CrawlRun) -> list[Row]:
+    return [
+        (
+            None,
+            [
+                text(item.host),
+                *map(number, (item.urls, item.failures, item.median_ms, item.slowest_ms)),
+                url(item.slowest_url or ""),
+            ],
+        )
+        for item in host_figures(run)
+    ]
+
+
+def _unprocessed(run: CrawlRun) -> list[Row]:
+    files = [item for item in run.files if item.status in ("rejected", "skipped")]
+    return [(None, texts(item.file, item.status, item.error)) for item in files]
+
+
+_HOST_HEADERS = ["host", "URLs", "failures", "median ms", "slowest ms", "slowest URL"]
+# id, title, column headers, the columns that sort as numbers, the rows
+_SECTIONS: list[tuple[str, str, list[str], list[str], Callable[[CrawlRun], list[Row]]]] = [
+    (
+        "failing",
+        "Links that are not ok",
+        ["result", "status", "URL", "named by", "detail", "failing since", "runs failing"],
+        ["status", "runs failing"],
+        _failing,
+    ),
+    (
+        "redirects",
+        "Redirects worth updating in the metadata",
+        ["stored URL", "final URL", "redirects", "named by"],
+        ["redirects"],
+        _redirects,
+    ),
+    (
+        "images",
+        "Images that are not valid or not the declared size",
+        ["problem", "URL", "file", "field"],
+        [],
+        _images,
+    ),
+    ("stale", "Stale fields", ["file", "field", "stored", "live page"], [], _stale),
+    ("findings", "Findings (AMP, soft 404)", ["code", "file", "field", "detail"], [], _findings),
+    ("hosts", "Hosts", _HOST_HEADERS, _HOST_HEADERS[1:5], _hosts),
+    ("unprocessed", "Files not processed", ["file", "status", "reason"], [], _unprocessed),
+]
+
+
+def _filters() -> str:
+    options = "".join(f'<option value="{item.value}">{item.value}</option>' for item in Result)
+    return (
+        '<div class="filters"><label>Filter <input id="filter-text" type="search" '
+        'placeholder="text in any row"></label> <label>Result <select id="filter-result">'
+        f'<option value="">any</option>{options}</select></label></div>'
+    )
 
 
 def render(run: CrawlRun) -> str:
     summary = summarize(run)
-    started, finished = times(run)
     parts = [
-        "<!doctype html><html lang=en><meta charset=utf-8><title>Crawl report</title>",
-        f"<style>{_STYLE}</style><h1>Crawl report</h1>",
-        f"<p>Started {started}, finished {finished}. {summary.files} files "
-        f"({summary.files_rejected} rejected, {summary.files_skipped} skipped), "
-        f"{summary.urls} distinct URLs.</p>",
-        "<table><tr><th>result</th><th>URLs</th></tr>",
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Crawl report</title><style>{_STYLE}</style></head>",
+        "<body><h1>Crawl report</h1>",
+        _filters(),
+        _summary(run, summary),
+        _charts(run, summary),
+        *(
+            section(name, title, table(name, headers, rows(run), numeric))
+            for name, title, headers, numeric, rows in _SECTIONS
+        ),
+        f"<script>{_SCRIPT}</script></body></html>",
     ]
-    parts += [
-        _row([f'<td class="{name}">{name}</td>', f"<td>{count}</td>"])
-        for name, count in summary.by_result.items()
-    ]
-    parts.append("</table>")
-    rows = problem_rows(run)
-    if rows:
-        parts.append(
-            "<h2>Links that are not ok</h2><table><tr><th>result</th><th>status</th>"
-            "<th>url</th><th>file</th><th>field</th><th>detail</th></tr>"
-        )
-        for row in rows:
-            link = row.link
-            parts.append(
-                _row(
-                    [
-                        f'<td class="{link.result.value}">{link.result.value}</td>',
-                        f"<td>{'' if link.status is None else link.status}</td>",
-                        f'<td class="url">{escape(link.url)}</td>',
-                        f"<td>{escape(row.file)}</td>",
-                        f"<td>{escape(row.field)}</td>",
-                        f"<td>{escape(link.detail or '')}</td>",
-                    ]
-                )
-            )
-        parts.append("</table>")
-    images = image_rows(run)
-    if images:
-        parts.append(
-            "<h2>Images that are not valid or not the declared size</h2><table><tr>"
-            "<th>problem</th><th>url</th><th>file</th><th>field</th></tr>"
-        )
-        parts += [
-            _row(
-                [
-                    f"<td>{escape(problem)}</td>",
-                    f'<td class="url">{escape(row.link.url)}</td>',
-                    f"<td>{escape(row.file)}</td>",
-                    f"<td>{escape(row.field)}</td>",
-                ]
-            )
-            for row, problem in images
-        ]
-        parts.append("</table>")
-    findings = finding_rows(run)
-    if findings:
-        parts.append(
-            "<h2>Findings</h2><table><tr><th>code</th><th>file</th><th>field</th>"
-            "<th>detail</th></tr>"
-        )
-        parts += [
-            _row(
-                [f"<td>{escape(cell)}</td>" for cell in (item.code, file, item.field, item.detail)]
-            )
-            for file, item in findings
-        ]
-        parts.append("</table>")
-    stale = stale_rows(run)
-    if stale:
-        parts.append(
-            "<h2>Stale fields</h2><table><tr><th>file</th><th>field</th><th>stored</th>"
-            "<th>live page</th></tr>"
-        )
-        parts += [
-            _row(
-                [
-                    f"<td>{escape(str(cell))}</td>"
-                    for cell in (file, item.field, item.stored, item.live)
-                ]
-            )
-            for file, item in stale
-        ]
-        parts.append("</table>")
     return "\n".join(parts) + "\n"

@@ -141,3 +141,24 @@ def problem_rows(run: CrawlRun) -> list[LinkRow]:
 def times(run: CrawlRun) -> tuple[str, str]:
     finished = run.finished_at or run.started_at
     return utc_stamp(run.started_at), utc_stamp(finished)
+
+
+def redirect_rows(run: CrawlRun) -> list[LinkRow]:
+    """Rows whose link is ok only after redirects to another URL: values worth updating."""
+    rows = [
+        row
+        for row in run.links
+        if row.link.is_ok
+        and row.link.redirects > 0
+        and row.link.final_url is not None
+        and row.link.final_url != row.link.url
+    ]
+    return sorted(rows, key=lambda row: (row.link.url, row.file, row.field))
+
+
+def by_url(rows: list[LinkRow]) -> dict[str, list[LinkRow]]:
+    """Rows grouped under the URL they name, in the order the URLs first appear."""
+    grouped: dict[str, list[LinkRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.link.url, []).append(row)
+    return grouped
