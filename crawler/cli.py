@@ -220,6 +220,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network_options(extract_parser)
     _add_output_options(extract_parser)
     extract_parser.set_defaults(handler=_command_extract)
+
+    report_parser = commands.add_parser("report", help="a report of a recorded run, no crawling")
+    report_parser.add_argument(
+        "--state", type=Path, metavar="FILE", help="the state store (default: .crawler-state.db)"
+    )
+    report_parser.add_argument("--run", type=int, metavar="ID", help="which run (default: latest)")
+    report_parser.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="text",
+        help="text (terminal tables), json, csv, md, html or junit (default: text)",
+    )
+    report_parser.add_argument("--out", type=Path, metavar="FILE", help="write to FILE")
+    report_parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
+    _add_output_options(report_parser)
+    report_parser.set_defaults(handler=_command_report)
+
+    schedule_parser = commands.add_parser(
+        "schedule", help="crawl again and again on a schedule, until stopped"
+    )
+    schedule_parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or glob")
+    when = schedule_parser.add_mutually_exclusive_group(required=True)
+    when.add_argument("--every", type=_duration("--every"), metavar="DURATION", help="e.g. 6h, 30m")
+    when.add_argument("--cron", metavar="EXPRESSION", help='e.g. "0 */6 * * *" (UTC)')
+    schedule_parser.add_argument(
+        "--jitter",
+        type=_duration("--jitter"),
+        default=0.0,
+        metavar="DURATION",
+        help="start each run up to DURATION late, at random",
+    )
+    _add_crawl_options(schedule_parser)
+    _add_output_options(schedule_parser)
+    schedule_parser.set_defaults(handler=_command_schedule)
     return parser
 
 
@@ -418,6 +452,87 @@ def _command_extract(args: argparse.Namespace) -> int:
         width = max(len(key) for key in record)
         for key, value in record.items():
             print(f"{key:<{width}}  {'' if value is None else value}")
+    return EXIT_OK
+
+
+REPORT_FORMATS = ("text", "json", "csv", "md", "html", "junit")
+
+
+def _command_report(args: argparse.Namespace) -> int:
+    """Render a recorded run from the state store."""
+    from crawler.reports import RENDERERS
+    from crawler.reports.stored import load_run
+    from crawler.state.sqlite import SqliteStore
+    from crawler.write.atomic import write_atomic
+
+    config = config_module.load(args.config)
+    state: Path | None = args.state or config.state
+    if state is None or not state.is_file():
+        raise UsageError(f"{state}: no state store here; crawl first (or name it with --state)")
+
+    async def load() -> CrawlRun:
+        async with await SqliteStore.open(state) as store:
+            return await load_run(store, args.run, state)
+
+    run = asyncio.run(load())
+    extension = {"text": None, "junit": ".xml"}.get(args.format, f".{args.format}")
+    text = summary_report.render(run) if extension is None else RENDERERS[extension](run)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(args.out, text.encode("utf-8"))
+    return EXIT_FAILURES if summarize(run).failed else EXIT_OK
+
+
+def _command_schedule(args: argparse.Namespace) -> int:
+    """Crawl on every tick of --every or --cron until SIGTERM or Ctrl-C."""
+    import random
+    import signal
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.schedule import Cron, Every, run_schedule, sleep_until, utc_now
+
+    config = _config_from(args)
+    options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
+    if args.cron is not None:
+        schedule: Cron | Every = Cron(args.cron)
+    else:
+        # Anchored at midnight UTC, so that "6h" means 00:00, 06:00, 12:00 and 18:00.
+        midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        schedule = Every(timedelta(seconds=args.every), midnight)
+
+    async def job() -> None:
+        await _crawl_and_report(options, config, args.report, args.quiet)
+
+    async def forever() -> None:
+        stop = asyncio.Event()
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+
+        def terminate() -> None:
+            log.warning("SIGTERM: stopping the current run and the schedule")
+            stop.set()
+            if task is not None:
+                task.cancel()
+
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+        try:
+            await run_schedule(
+                schedule,
+                job,
+                clock=utc_now,
+                sleep_until=sleep_until,
+                stop=stop,
+                log=log,
+                jitter=timedelta(seconds=args.jitter),
+                rng=random.Random(config.seed),
+            )
+        except asyncio.CancelledError:
+            log.warning("stopped")
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    asyncio.run(forever())
     return EXIT_OK
 
 

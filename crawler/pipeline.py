@@ -480,18 +480,21 @@ async def _remember(
         run_id, [to_record(url, check, finished) for url, check in checked.items()]
     )
     outcomes = {outcome.file: outcome for outcome in run.files}
+    keys = {article.display: article.key for article in articles}
     files = []
     for article in articles:
         outcome = outcomes[article.display]
-        if outcome.status == "rejected" or outcome.digest is None:
-            continue
         fresh = memory.fresh.get(article.key)
         checked_at = finished if fresh is None else fresh.checked_at
-        health = outcome.health or "ok"
-        files.append(
-            FileRecord(article.key, run_id, checked_at, health, outcome.digest, outcome.to_json())
-        )
-    keys = {article.display: article.key for article in articles}
+        digest = outcome.digest or ""  # a rejected file is never fresh
+        health = outcome.health or "rejected"
+        files.append(FileRecord(article.key, run_id, checked_at, health, digest, outcome.to_json()))
+    for outcome in run.files:
+        if outcome.file not in keys:  # not readable as an article: rejected or skipped
+            record = FileRecord(
+                outcome.file, run_id, finished, outcome.status, "", outcome.to_json()
+            )
+            files.append(record)
     links = [LinkRecord(keys[row.file], row.field, row.link.url) for row in run.links]
     await store.record_files(run_id, files)
     await store.record_links(run_id, links)
