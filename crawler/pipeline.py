@@ -88,10 +88,7 @@ class FileOutcome:
             "stale": {
                 item.field: {"stored": item.stored, "live": item.live} for item in self.stale
             },
-            "findings": [
-                {"code": item.code, "field": item.field, "detail": item.detail}
-                for item in self.findings
-            ],
+            "findings": [item.to_json() for item in self.findings],
         }
 
     @classmethod

@@ -33,6 +33,9 @@ class Finding:
     field: str
     detail: str
 
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "field": self.field, "detail": self.detail}
+
 
 def comparable_url(url: str | None) -> str | None:
     """A key under which two spellings of one page URL compare equal, or None if not http(s).

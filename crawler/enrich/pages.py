@@ -79,10 +79,7 @@ class PageReview:
         if self.stale:
             entries["stale"] = {name: item.live for name, item in self.stale.items()}
         if self.findings:
-            entries["findings"] = [
-                {"code": item.code, "field": item.field, "detail": item.detail}
-                for item in self.findings
-            ]
+            entries["findings"] = [item.to_json() for item in self.findings]
         return entries
 
 

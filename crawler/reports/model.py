@@ -117,18 +117,8 @@ def stale_rows(run: CrawlRun) -> list[tuple[str, Staleness]]:
 
 
 def file_record(outcome: FileOutcome) -> dict[str, Any]:
-    """One row of the JSON report's ``files`` list."""
-    return {
-        "file": outcome.file,
-        "status": outcome.status,
-        "error": outcome.error,
-        "refreshed": list(outcome.refreshed),
-        "stale": {item.field: {"stored": item.stored, "live": item.live} for item in outcome.stale},
-        "findings": [
-            {"code": item.code, "field": item.field, "detail": item.detail}
-            for item in outcome.findings
-        ],
-    }
+    """One row of the JSON report's ``files`` list (the state store keeps the same record)."""
+    return outcome.to_json()
 
 
 def problem_rows(run: CrawlRun) -> list[LinkRow]:
