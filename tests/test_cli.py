@@ -32,8 +32,10 @@ async def site() -> AsyncIterator[RunningSite]:
         yield running
 
 
-def site_options(site: RunningSite) -> list[str]:
-    options = ["--cacert", str(site.cacert), "--timeout", "1", "--retries", "1", "--seed", "7"]
+def site_options(site: RunningSite, timeout: str = "1", retries: str = "1") -> list[str]:
+    """The options that point the crawler at the example site, with short budgets."""
+    options = ["--cacert", str(site.cacert), "--timeout", timeout, "--retries", retries]
+    options += ["--seed", "7"]
     for rule in site.connect_to():
         options += [
             "--connect-to",

@@ -9,16 +9,15 @@ exits 1.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_cli import run_crawler, site_options
 
 from crawler.checks.image_probe import FIRST_RANGE
 from crawler.checks.images import probe_file
@@ -52,30 +51,12 @@ async def example_site() -> AsyncIterator[RunningSite]:
         yield running
 
 
-def site_options(site: RunningSite) -> list[str]:
-    options = ["--cacert", str(site.cacert), "--timeout", "2", "--retries", "0"]
-    for rule in site.connect_to():
-        options += [
-            "--connect-to",
-            f"{rule.host}:{rule.port}:{rule.target_host}:{rule.target_port}",
-        ]
-    return options
+def example_options(site: RunningSite) -> list[str]:
+    return site_options(site, timeout="2", retries="0")
 
 
 async def run_probe(args: Sequence[str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "crawler",
-        "probe",
-        *args,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
+    return await run_crawler(["probe", *args], cwd)
 
 
 @dataclass(frozen=True)
@@ -171,7 +152,7 @@ async def test_url_on_a_range_server_reads_its_first_range_and_tail(
     example_site: RunningSite, tmp_path: Path
 ) -> None:
     code, stdout, stderr = await run_probe(
-        [CIRCUIT, "--json", *site_options(example_site)], tmp_path
+        [CIRCUIT, "--json", *example_options(example_site)], tmp_path
     )
     assert (code, stderr) == (0, "")
     printed = json.loads(stdout)
@@ -192,7 +173,7 @@ async def test_html_page_served_as_an_image_exits_1_saying_not_an_image(
     example_site: RunningSite, tmp_path: Path
 ) -> None:
     code, stdout, stderr = await run_probe(
-        [HTML_AS_IMAGE, "--json", *site_options(example_site)], tmp_path
+        [HTML_AS_IMAGE, "--json", *example_options(example_site)], tmp_path
     )
     assert (code, stdout) == (1, "")
     line = one_error_line(stderr)
@@ -203,7 +184,7 @@ async def test_url_on_a_host_that_ignores_range_reads_at_most_the_file(
     example_site: RunningSite, tmp_path: Path
 ) -> None:
     code, stdout, stderr = await run_probe(
-        [RANGE_IGNORED, "--json", *site_options(example_site)], tmp_path
+        [RANGE_IGNORED, "--json", *example_options(example_site)], tmp_path
     )
     assert (code, stderr) == (0, "")
     printed = json.loads(stdout)
