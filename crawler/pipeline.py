@@ -38,7 +38,7 @@ from crawler.errors import ArticleError, FrontMatterError, NoFrontMatter
 from crawler.fetch import Fetcher, Resolver
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import LinkResult, Result
-from crawler.read.article import KeyPath, UrlField, UrlKind, url_fields
+from crawler.read.article import KeyPath, Scalar, UrlField, UrlKind, url_fields
 from crawler.read.discover import Source, discover
 from crawler.read.frontmatter import FrontMatter, parse_front_matter
 from crawler.state.lock import RunLock
@@ -53,7 +53,7 @@ from crawler.state.store import (
 )
 from crawler.write.atomic import unified_diff, write_atomic
 from crawler.write.refresh import apply_refresh, key_name
-from crawler.write.splice import CRAWL_KEY, Scalar, with_crawl_block
+from crawler.write.splice import CRAWL_KEY, with_crawl_block
 
 log = logging.getLogger("crawler")
 

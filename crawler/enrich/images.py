@@ -12,9 +12,7 @@ from typing import Any
 
 from crawler.checks.image_probe import ImageProbe
 from crawler.checks.images import ImageInfo
-from crawler.read.article import DeclaredSize, KeyPath, UrlField
-
-Scalar = str | int | float | bool | None
+from crawler.read.article import DeclaredSize, KeyPath, Scalar, UrlField
 
 
 def declared_numbers(declared: DeclaredSize | None) -> tuple[int, int] | None:

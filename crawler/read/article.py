@@ -22,6 +22,7 @@ class UrlKind(enum.StrEnum):
 
 
 KeyPath = tuple[str | int, ...]  # keys and list indexes from the top of the front matter
+Scalar = str | int | float | bool | None  # a front-matter value that --refresh may write
 
 
 @dataclass(frozen=True, slots=True)

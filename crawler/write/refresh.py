@@ -20,10 +20,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from crawler.errors import FrontMatterError
+from crawler.read.article import KeyPath, Scalar
 from crawler.read.frontmatter import FrontMatter, YamlLoader
 from crawler.write.splice import (
-    KeyPath,
-    Scalar,
     encode_front,
     is_printable,
     is_same_value,

@@ -34,14 +34,12 @@ from yaml.events import (
 from yaml.nodes import Node
 
 from crawler.errors import ArticleError, FrontMatterError
-from crawler.read.article import KeyPath
 from crawler.read.frontmatter import BOM, FrontMatter, YamlLoader, parse_front_matter
 
 CRAWL_KEY = "crawl"
 _NO_WRAP = 2**31 - 1  # emitter line width: URLs must never be folded
 _STR_TAG = "tag:yaml.org,2002:str"
 _LINE_BREAKS = "\n\r\x85\u2028\u2029"
-Scalar = str | int | float | bool | None
 
 
 class _BlockDumper(yaml.SafeDumper):
@@ -303,8 +301,6 @@ def is_printable(ch: str) -> bool:
 
 __all__ = [
     "CRAWL_KEY",
-    "KeyPath",
-    "Scalar",
     "encode_front",
     "is_printable",
     "is_same_value",
