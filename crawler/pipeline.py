@@ -368,9 +368,9 @@ async def _crawl(
     # Bulk file I/O and YAML parsing run off the event loop.
     read = await asyncio.to_thread(_read_all, sources)
     articles = [item for item in read if isinstance(item, _Article)]
-    memory = await _Memory.load(store, articles, config, run.started_at)
-    active = [article for article in articles if article.key not in memory.fresh]
     targets = _targets(articles)
+    memory = await _Memory.load(store, articles, targets, config, run.started_at)
+    active = [article for article in articles if article.key not in memory.fresh]
     plan = plan_checks(targets, set(_targets(active)), memory.checks, run.started_at, memory.limits)
     log.info(
         "read %d files (%d not processable, %d fresh); requesting %d of %d distinct URLs",
@@ -433,13 +433,18 @@ class _Memory:
 
     @classmethod
     async def load(
-        cls, store: StateStore | None, articles: Sequence[_Article], config: Config, now: datetime
+        cls,
+        store: StateStore | None,
+        articles: Sequence[_Article],
+        targets: Mapping[str, UrlKind],
+        config: Config,
+        now: datetime,
     ) -> _Memory:
         window = None if config.stale_after is None else timedelta(seconds=config.stale_after)
         limits = Limits(window, config.only_failed, config.max_urls)
         if store is None:
             return cls({}, {}, limits)
-        checks = await store.last_checks(_targets(articles))
+        checks = await store.last_checks(targets)
         fresh: dict[str, FileRecord] = {}
         if window is not None:
             records = await store.file_records([article.key for article in articles])
