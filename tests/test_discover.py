@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path, PurePath
 
 import pytest
 
 from crawler.errors import UsageError
-from crawler.read.discover import Source, discover
+from crawler.read.discover import Refused, Source
+from crawler.read.discover import discover as discover_all
+
+
+def discover(paths: list[str]) -> list[Source]:
+    """The Sources found, after checking that nothing was refused."""
+    found = list(discover_all(paths))
+    assert not [item for item in found if isinstance(item, Refused)]
+    return [item for item in found if isinstance(item, Source)]
+
+
+def refusals(paths: list[str]) -> dict[str, str]:
+    return {
+        item.path.as_posix(): item.reason
+        for item in discover_all(paths)
+        if isinstance(item, Refused)
+    }
 
 
 @pytest.fixture
@@ -50,7 +68,8 @@ def test_hidden_folders_and_files_are_skipped(site: Path) -> None:
 
 
 def test_file_is_taken_as_is_whatever_its_extension(site: Path) -> None:
-    assert discover(["loose.txt"]) == [Source(Path("loose.txt"), PurePath("loose.txt"))]
+    loose = Path("loose.txt")
+    assert discover(["loose.txt"]) == [Source(loose, PurePath("loose.txt"), loose.resolve())]
     assert relatives(discover(["content/2021/01/story.md"])) == ["story.md"]
 
 
@@ -103,14 +122,63 @@ def test_existing_name_with_glob_characters_is_a_file(site: Path) -> None:
     assert relatives(discover(["notes[1].md"])) == ["notes[1].md"]
 
 
-def test_symlinked_folders_are_not_followed_inside_a_folder(site: Path) -> None:
+def test_symlinked_folders_are_not_followed_inside_a_folder_and_are_named(site: Path) -> None:
     (site / "content" / "loop").symlink_to(site / "content")
-    assert "loop/b.md" not in relatives(discover(["content"]))
+    found = list(discover_all(["content"]))
+    assert "loop/b.md" not in [
+        item.relative.as_posix() for item in found if isinstance(item, Source)
+    ]
+    assert refusals(["content"]) == {"content/loop": "symlink to a folder: not followed"}
 
 
-def test_dangling_symlink_is_skipped_in_a_folder(site: Path) -> None:
+def test_dangling_symlink_is_named_not_crawled(site: Path) -> None:
     (site / "content" / "gone.md").symlink_to(site / "nowhere.md")
-    assert "gone.md" not in relatives(discover(["content"]))
+    assert refusals(["content"]) == {"content/gone.md": "dangling symlink"}
+
+
+def test_a_symlink_loop_is_named_not_crawled(site: Path) -> None:
+    (site / "content" / "loop.md").symlink_to("loop.md")
+    assert refusals(["content"]) == {"content/loop.md": "symlink loop"}
+
+
+def test_a_fifo_named_like_an_article_is_named_not_read(site: Path) -> None:
+    os.mkfifo(site / "content" / "pipe.md")
+    assert refusals(["content"]) == {"content/pipe.md": "not a regular file (a FIFO)"}
+
+
+def test_a_device_linked_as_an_article_is_named_not_read(site: Path) -> None:
+    (site / "content" / "null.md").symlink_to("/dev/null")
+    reasons = refusals(["content"])
+    assert reasons["content/null.md"].startswith("symlink to /dev/null, outside ")
+
+
+def test_a_device_node_named_like_an_article_is_named_not_read(site: Path) -> None:
+    try:
+        os.mknod(site / "content" / "null.md", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    assert refusals(["content"]) == {"content/null.md": "not a regular file (a device)"}
+
+
+def test_a_symlink_to_a_file_outside_the_folder_is_not_crawled(site: Path) -> None:
+    (site / "content" / "escape.md").symlink_to(site / "loose.txt")
+    assert refusals(["content"]) == {
+        "content/escape.md": f"symlink to {site / 'loose.txt'}, outside {site / 'content'}: "
+        "not followed"
+    }
+
+
+def test_a_symlink_to_a_file_inside_the_folder_is_crawled_at_its_real_path(site: Path) -> None:
+    (site / "content" / "alias.md").symlink_to("notes.txt")
+    found = {source.relative.as_posix(): source for source in discover(["content"])}
+    assert found["alias.md"].path == Path("content/alias.md")
+    assert found["alias.md"].real == site / "content/notes.txt"
+
+
+def test_a_file_named_on_the_command_line_is_followed_wherever_it_points(site: Path) -> None:
+    (site / "content" / "escape.md").symlink_to(site / "loose.txt")
+    [source] = discover(["content/escape.md"])
+    assert source.real == site / "loose.txt"
 
 
 def test_empty_folder_gives_no_sources(site: Path) -> None:
@@ -118,11 +186,17 @@ def test_empty_folder_gives_no_sources(site: Path) -> None:
     assert discover(["empty"]) == []
 
 
+def test_arguments_are_checked_before_anything_is_found(site: Path) -> None:
+    found = discover_all(["content", "missing.md"])
+    with pytest.raises(UsageError):
+        next(found)
+
+
 def test_missing_path_is_a_usage_error(site: Path) -> None:
     with pytest.raises(UsageError, match=r"^missing\.md: no such file or folder$"):
-        discover(["content", "missing.md"])
+        list(discover_all(["content", "missing.md"]))
 
 
 def test_glob_matching_nothing_is_a_usage_error(site: Path) -> None:
     with pytest.raises(UsageError, match=r"^content/\*\.rst: matches no file$"):
-        discover(["content/*.rst"])
+        list(discover_all(["content/*.rst"]))
