@@ -84,6 +84,8 @@ class Config:
     max_redirects: int = defaults.MAX_REDIRECTS
     max_body_bytes: int = defaults.MAX_BODY_BYTES
     max_decoded_bytes: int = defaults.MAX_DECODED_BYTES
+    max_file_bytes: int = defaults.MAX_FILE_BYTES
+    max_front_matter_bytes: int = defaults.MAX_FRONT_MATTER_BYTES
     robots: bool = defaults.ROBOTS
     crawl_delay_cap: float = defaults.CRAWL_DELAY_CAP
     allow_private: bool = defaults.ALLOW_PRIVATE
@@ -116,7 +118,14 @@ class Config:
         for name in ("retries", "max_redirects"):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name.replace('_', '-')} must not be negative")
-        for name in ("timeout", "connect_timeout", "max_body_bytes", "max_decoded_bytes"):
+        for name in (
+            "timeout",
+            "connect_timeout",
+            "max_body_bytes",
+            "max_decoded_bytes",
+            "max_file_bytes",
+            "max_front_matter_bytes",
+        ):
             if getattr(self, name) <= 0:
                 raise UsageError(f"{name.replace('_', '-')} must be positive")
         for name in (

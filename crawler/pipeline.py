@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import itertools
 import logging
+import os
 import random
 import shlex
 import sys
@@ -39,7 +40,8 @@ from crawler.fetch import Fetcher, Resolver
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import LinkResult, Result
 from crawler.read.article import KeyPath, Scalar, UrlField, UrlKind, url_fields
-from crawler.read.discover import Source, discover
+from crawler.read.discover import Found, Refused, Source, discover
+from crawler.read.files import read_limited
 from crawler.read.frontmatter import FrontMatter, parse_front_matter
 from crawler.state.lock import RunLock
 from crawler.state.sqlite import SqliteStore
@@ -144,22 +146,42 @@ class _Article:
     entries: tuple[Entry, ...]  # the article and its related ones, for the page checks
 
 
+@dataclass(frozen=True, slots=True)
+class FileLimits:
+    file_bytes: int  # a larger article file is rejected unread
+    front_matter_bytes: int  # a larger YAML front matter is rejected unparsed
+
+
 ProgressStart = Callable[[int], Callable[[], None]]  # total -> per-URL tick
 
 
 def display_path(path: Path) -> str:
-    """The path as the user would type it: relative to the working folder when inside it."""
+    """The path as the user would type it: relative to the working folder when inside it.
+
+    Symlinks are not resolved: a link is shown under its own name, not its target's.
+    """
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(os.path.abspath(Path.cwd())))
     except ValueError:
         return str(path)
 
 
-def _read(source: Source) -> _Article | FileOutcome:
-    display = display_path(source.path)
+def _read(found: Found, limits: FileLimits) -> _Article | FileOutcome:
+    """One file's URL fields, or its outcome when it cannot be an article.
+
+    Whatever one file holds, the run goes on: an unexpected failure on it (a bug
+    its content triggers) rejects that file alone, named with the reason.
+    """
+    display = display_path(found.path)
+    if isinstance(found, Refused):
+        log.warning("%s: skipped: %s", display, found.reason)
+        return FileOutcome(display, "skipped", found.reason)
     try:
-        raw = source.path.read_bytes()
-        front = parse_front_matter(raw, Path(display))
+        raw = read_limited(found.real, limits.file_bytes, display)
+        front = parse_front_matter(raw, Path(display), limits.front_matter_bytes)
+        fields = tuple(url_fields(front.data))
+        entries = entries_of(front.data)
     except NoFrontMatter as exc:
         log.warning("%s", exc)
         return FileOutcome(display, "skipped", exc.reason)
@@ -169,9 +191,16 @@ def _read(source: Source) -> _Article | FileOutcome:
     except OSError as exc:
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}")
-    fields = tuple(url_fields(front.data))
-    key = str(source.path.resolve())
-    return _Article(source, display, key, _digest(raw), fields, entries_of(front.data))
+    except Exception as exc:
+        return _internal_failure(display, "read", exc)
+    return _Article(found, display, str(found.real), _digest(raw), fields, entries)
+
+
+def _internal_failure(display: str, stage: str, exc: Exception) -> FileOutcome:
+    reason = f"cannot {stage} this file: {type(exc).__name__}: {exc}"[:300]
+    log.error("%s: %s", display, reason)
+    log.debug("%s: %s", display, reason, exc_info=exc)
+    return FileOutcome(display, "rejected", reason)
 
 
 def _digest(raw: bytes) -> bytes:
@@ -227,6 +256,7 @@ def _write(
     checked_at: str,
     options: CrawlOptions,
     refresh: frozenset[str],
+    limits: FileLimits,
 ) -> tuple[FileOutcome, str | None]:
     """Refresh stale values, splice the crawl block in and write the file.
 
@@ -236,10 +266,10 @@ def _write(
     refreshed: tuple[str, ...] = ()
     review = review_pages(article.entries, results)
     try:
-        old = article.source.path.read_bytes()
+        old = read_limited(article.source.real, limits.file_bytes, display)
         if _digest(old) != article.digest:
             raise FrontMatterError(display, "changed on disk during the crawl; left as it is")
-        front = parse_front_matter(old, Path(display))
+        front = parse_front_matter(old, Path(display), limits.front_matter_bytes)
         previous = _previous(front)
         changes = _refresh_changes(article, results, review, refresh)
         if changes:
@@ -257,6 +287,8 @@ def _write(
     except OSError as exc:
         log.error("%s: cannot read: %s", display, exc.strerror)
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}"), None
+    except Exception as exc:
+        return _internal_failure(display, "write", exc), None
     status: FileStatus = "enriched" if new != old else "unchanged"
     in_place = options.out is None and not options.dry_run
     outcome = FileOutcome(
@@ -271,7 +303,7 @@ def _write(
     )
     if options.dry_run:
         return outcome, unified_diff(display, old, new)
-    target = article.source.path if options.out is None else options.out / article.source.relative
+    target = article.source.real if options.out is None else options.out / article.source.relative
     try:
         if status == "enriched" or options.out is not None:
             write_atomic(target, new)
@@ -281,8 +313,8 @@ def _write(
     return outcome, None
 
 
-def _read_all(sources: Sequence[Source]) -> list[_Article | FileOutcome]:
-    return [_read(source) for source in sources]
+def _read_all(sources: Sequence[Found], limits: FileLimits) -> list[_Article | FileOutcome]:
+    return [_read(source, limits) for source in sources]
 
 
 def _write_all(
@@ -292,12 +324,13 @@ def _write_all(
     options: CrawlOptions,
     refresh: frozenset[str],
     fresh: Mapping[str, FileRecord],
+    limits: FileLimits,
 ) -> list[tuple[FileOutcome, str | None]]:
     written: list[tuple[FileOutcome, str | None]] = []
     for article, article_results in zip(articles, results, strict=True):
         record = fresh.get(article.key)
         if record is None:
-            written.append(_write(article, article_results, checked_at, options, refresh))
+            written.append(_write(article, article_results, checked_at, options, refresh, limits))
             continue
         # Checked within --stale-after and not changed since: left as it is.
         outcome = FileOutcome.from_json(record.outcome, article.display, "unchanged")
@@ -364,9 +397,10 @@ async def _crawl(
     progress: ProgressStart | None,
     resolver: Resolver | None,
 ) -> None:
-    sources = discover(options.paths)
+    sources = list(discover(options.paths))
+    limits = FileLimits(config.max_file_bytes, config.max_front_matter_bytes)
     # Bulk file I/O and YAML parsing run off the event loop.
-    read = await asyncio.to_thread(_read_all, sources)
+    read = await asyncio.to_thread(_read_all, sources, limits)
     articles = [item for item in read if isinstance(item, _Article)]
     targets = _targets(articles)
     memory = await _Memory.load(store, articles, targets, config, run.started_at)
@@ -403,7 +437,7 @@ async def _crawl(
     ]
     refresh = frozenset(config.refresh_fields) if config.refresh else frozenset()
     written = await asyncio.to_thread(
-        _write_all, articles, results, utc_stamp(finished), options, refresh, memory.fresh
+        _write_all, articles, results, utc_stamp(finished), options, refresh, memory.fresh, limits
     )
     outcomes = iter(written)
     for item in read:  # in discovery order

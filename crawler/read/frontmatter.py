@@ -27,6 +27,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 from yaml.reader import Reader, ReaderError
 
+from crawler.defaults import MAX_FRONT_MATTER_BYTES
 from crawler.errors import FrontMatterError, NoFrontMatter
 
 try:
@@ -62,7 +63,6 @@ class YamlLoader(_BaseLoader):
 class FrontMatter:
     """An article file, split.  Offsets index ``text`` (characters, BOM removed)."""
 
-    raw: bytes  # the whole file as read
     text: str  # the whole file decoded (UTF-8), BOM removed
     bom: bool  # the file started with a UTF-8 BOM
     yaml_start: int  # where the YAML starts: just after the opening fence line
@@ -76,8 +76,14 @@ class FrontMatter:
         return self.text[self.yaml_start : self.yaml_end]
 
 
-def parse_front_matter(raw: bytes, path: Path) -> FrontMatter:
-    """Split and parse ``raw``; ``path`` only names the file in errors."""
+def parse_front_matter(
+    raw: bytes, path: Path, max_yaml_bytes: int = MAX_FRONT_MATTER_BYTES
+) -> FrontMatter:
+    """Split and parse ``raw``; ``path`` only names the file in errors.
+
+    YAML longer than ``max_yaml_bytes`` is rejected unparsed: parsed YAML takes
+    about twenty times its size in memory.
+    """
     # The fence is checked on bytes first so that a binary or Latin-1 file without
     # front matter is skipped, not rejected.
     opening = _OPENING.match(raw)
@@ -92,8 +98,15 @@ def parse_front_matter(raw: bytes, path: Path) -> FrontMatter:
     # A closing fence on the last line has no line ending; the opening one always has.
     newline = closing.group(1) or opening.group(1).decode()
     yaml_end = closing.start()
+    size = len(text[yaml_start:yaml_end].encode("utf-8"))
+    if size > max_yaml_bytes:
+        reason = (
+            f"front matter is larger than max-front-matter-bytes ({size:,} > "
+            f"{max_yaml_bytes:,} bytes); raise --max-front-matter-bytes to crawl it"
+        )
+        raise FrontMatterError(path, reason)
     data = _load_mapping(text, yaml_start, yaml_end, path)
-    return FrontMatter(raw, text, bom, yaml_start, yaml_end, newline, data)
+    return FrontMatter(text, bom, yaml_start, yaml_end, newline, data)
 
 
 def _decode(raw: bytes, bom: bool, path: Path) -> str:
