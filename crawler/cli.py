@@ -3,7 +3,8 @@
 Parses arguments into a Config and options, sets up the one logger, and calls the
 pipeline; nothing imports this module.  Exit codes (CONTRACT.md): 0 every link ok
 and every file processed, 1 some link not ok or some file rejected, 2 usage or
-configuration error, 3 another crawl holds the lock on the same content or state.
+configuration error, 3 another crawl holds the lock on the same content or state,
+4 a report or the state store could not be written (disk full, I/O error).
 """
 
 from __future__ import annotations
@@ -22,15 +23,19 @@ from typing import Any
 from crawler import PRODUCT, __version__
 from crawler import config as config_module
 from crawler.config import Config, ConnectTo
-from crawler.errors import CrawlerError, LockHeld, UsageError
+from crawler.errors import CrawlerError, LockHeld, StorageError, UsageError
 from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
 from crawler.reports import check_report_path, write_report
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
 from crawler.schedule import parse_duration
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 2, 3, 4
 log = logging.getLogger("crawler")
+
+
+class ReportsLost(StorageError):
+    """Some reports of a finished crawl could not be written; each was named already."""
 
 
 def _positive_float(text: str) -> float:
@@ -106,6 +111,18 @@ def _add_crawl_options(parser: argparse.ArgumentParser) -> None:
         type=_duration("--max-duration"),
         metavar="DURATION",
         help="start no further request after DURATION (e.g. 20m)",
+    )
+    add(
+        "--max-file-bytes",
+        type=int,
+        metavar="N",
+        help="reject article files larger than N bytes, unread (default 16 MiB)",
+    )
+    add(
+        "--max-front-matter-bytes",
+        type=int,
+        metavar="N",
+        help="reject front matter larger than N bytes, unparsed (default 1 MiB)",
     )
     _add_network_options(parser)
 
@@ -298,15 +315,17 @@ def _config_from(args: argparse.Namespace) -> Config:
             "only_failed",
             "max_urls",
             "max_duration",
+            "max_file_bytes",
+            "max_front_matter_bytes",
         )
     }
-    if getattr(args, "no_state", False):
-        return base.with_overrides(overrides).with_state(None)
+    # Repeatable options add to the config file's lists rather than replace them.
     if args.connect_to:
         overrides["connect_to"] = base.connect_to + tuple(args.connect_to)
     if args.exclude:
         overrides["exclude"] = base.exclude + tuple(args.exclude)
-    return base.with_overrides(overrides)
+    config = base.with_overrides(overrides)
+    return config.with_state(None) if getattr(args, "no_state", False) else config
 
 
 def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart | None]:
@@ -341,10 +360,17 @@ async def _crawl_and_report(
         run = await crawl(options, config, progress=start)
     for diff in run.diffs:
         sys.stdout.write(diff)
+    failed: list[StorageError] = []
     for report in reports:
-        write_report(run, report)
+        try:
+            write_report(run, report)
+        except StorageError as exc:
+            log.error("%s", exc)  # and the other reports are still written
+            failed.append(exc)
     if not quiet:
         sys.stdout.write(summary_report.render(run))
+    if failed:
+        raise ReportsLost(f"{len(failed)} of {len(reports)} reports could not be written")
     return run
 
 
@@ -480,7 +506,10 @@ def _command_report(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        write_atomic(args.out, text.encode("utf-8"))
+        try:
+            write_atomic(args.out, text.encode("utf-8"))
+        except OSError as exc:
+            raise StorageError(f"{args.out}: cannot write the report: {exc.strerror}") from None
     return EXIT_FAILURES if summarize(run).failed else EXIT_OK
 
 
@@ -545,6 +574,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockHeld as exc:
         log.error("%s", exc)
         return EXIT_LOCKED
+    except ReportsLost:
+        return EXIT_STORAGE  # each report was named as it failed
+    except StorageError as exc:
+        log.error("%s", exc)
+        return EXIT_STORAGE
     except CrawlerError as exc:
         log.error("%s", exc)
         return EXIT_USAGE

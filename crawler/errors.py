@@ -10,6 +10,8 @@ exceptions.  Everything raised on purpose derives from one base class::
     │   └── FrontMatterError  unreadable front matter: the file is rejected
     ├── ImageError            bytes that are not a valid image (``crawler probe``)
     ├── StateError            the state database cannot be used (names the file)
+    ├── StorageError          a report or the state store cannot be written: disk full,
+    │                         I/O error, read-only file system (exit status 4)
     └── LockHeld              another crawl holds the lock on this content or state
 
 Messages name the file or URL involved, so that one line on stderr is enough.
@@ -51,6 +53,10 @@ class ImageError(CrawlerError):
 
 class StateError(CrawlerError):
     """The state database cannot be opened or used: not SQLite, newer schema, closed."""
+
+
+class StorageError(CrawlerError):
+    """A report or the state store cannot be written (disk full, I/O error, read-only)."""
 
 
 class LockHeld(CrawlerError):

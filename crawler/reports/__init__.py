@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from crawler.errors import UsageError
+from crawler.errors import StorageError, UsageError
 from crawler.pipeline import CrawlRun
 from crawler.reports import csv_report, html_report, json_report, junit_report, markdown_report
 from crawler.write.atomic import write_atomic
@@ -41,4 +41,9 @@ def check_report_path(path: Path) -> Callable[[CrawlRun], str]:
 
 
 def write_report(run: CrawlRun, path: Path) -> None:
-    write_atomic(path, check_report_path(path)(run).encode("utf-8"))
+    """Render and write one report; StorageError (naming it) when the disk refuses."""
+    text = check_report_path(path)(run)
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from crawler.errors import StateError
+from crawler.errors import CrawlerError, StateError, StorageError
 
 APPLICATION_ID = 0x46435257  # "FCRW" (feed crawler), in the database header
 
@@ -84,6 +84,20 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Failures of the disk under the database rather than of the database itself.
+_STORAGE_CODES = frozenset(
+    {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
+)
+
+
+def state_error(path: Path, exc: sqlite3.Error, doing: str = "") -> CrawlerError:
+    """The crawler's error for a failed SQLite call: the disk's fault, or the database's."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _STORAGE_CODES:
+        return StorageError(f"{path}: cannot write the state store: {doing}{exc}")
+    return StateError(f"{path}: {doing}{exc}")
+
+
 def schema_version(connection: sqlite3.Connection) -> int:
     version: int = connection.execute("PRAGMA user_version").fetchone()[0]
     return version
@@ -115,7 +129,7 @@ def migrate(connection: sqlite3.Connection, path: Path) -> int:
         except sqlite3.Error as exc:
             if connection.in_transaction:
                 connection.rollback()
-            raise StateError(
-                f"{path}: schema migration to version {version} failed: {exc}"
+            raise state_error(
+                path, exc, f"schema migration to version {version} failed: "
             ) from None
     return found

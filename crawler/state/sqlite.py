@@ -22,7 +22,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from crawler.errors import StateError
 from crawler.state import sqlite_queries as queries
-from crawler.state.migrations import migrate
+from crawler.state.migrations import migrate, state_error
 from crawler.state.store import (
     FileRecord,
     LinkRecord,
@@ -113,7 +113,7 @@ class SqliteStore:
             except sqlite3.IntegrityError as exc:  # a key recorded twice, an unknown run
                 raise ValueError(f"{self.path}: {exc}") from None
             except sqlite3.Error as exc:
-                raise StateError(f"{self.path}: {exc}") from None
+                raise state_error(self.path, exc) from None
 
         return await asyncio.wrap_future(self._executor.submit(run))
 
@@ -177,7 +177,7 @@ def _connect(path: Path, trace: Callable[[str], None] | None) -> sqlite3.Connect
         connection.close()
         if exc.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
             raise StateError(f"{path}: not a SQLite database") from None
-        raise StateError(f"{path}: cannot open the state database: {exc}") from None
+        raise state_error(path, exc, "cannot open the state database: ") from None
     except BaseException:
         connection.close()
         raise
