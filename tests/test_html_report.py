@@ -20,11 +20,11 @@ from crawler.checks.images import ImageInfo
 from crawler.checks.staleness import Staleness
 from crawler.enrich.results import FieldResult
 from crawler.outcomes import LinkResult, Result
-from crawler.pipeline import CrawlRun, FileOutcome, LinkRow
 from crawler.read.article import DeclaredSize
 from crawler.reports import html_report
 from crawler.reports.hosts import NO_HOST, host_figures
 from crawler.reports.model import summarize
+from crawler.run.records import CrawlRun, FileOutcome, LinkRow
 from crawler.state.store import RunRecord, UrlHistory
 
 STARTED = datetime(2024, 5, 6, 7, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ from crawler.checks.findings import Finding
 from crawler.enrich.results import FieldResult
 from crawler.errors import UsageError
 from crawler.outcomes import LinkResult, Result
-from crawler.pipeline import CrawlRun, FileOutcome, LinkRow
 from crawler.reports import check_report_path, junit_report, write_report
+from crawler.run.records import CrawlRun, FileOutcome, LinkRow
 
 
 def _parse(run: CrawlRun) -> ET.Element:

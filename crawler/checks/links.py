@@ -19,6 +19,7 @@ from crawler.checks.reuse import conditions_for, revalidated
 from crawler.checks.url_check import UrlCheck
 from crawler.fetch import Fetcher
 from crawler.read.article import UrlKind
+from crawler.run.frontier import Frontier
 from crawler.state.store import UrlCheckRecord
 
 log = logging.getLogger("crawler")
@@ -36,8 +37,13 @@ async def check_links(
     rng: random.Random | None = None,
     previous: Mapping[str, UrlCheckRecord] | None = None,
     deadline: float | None = None,
+    on_result: Callable[[str, UrlCheck], None] | None = None,
 ) -> dict[str, UrlCheck]:
     """Fetch each target URL once, ``concurrency`` at a time, keeping only its UrlCheck.
+
+    The order comes from a host-aware :class:`~crawler.run.frontier.Frontier`: a
+    check starts only for a host that can take a request now.  ``on_result`` is
+    called with each URL's check as soon as it is known.
 
     ``previous`` holds the last check of URLs checked before: an ok one is asked
     again conditionally, and a 304 reuses it.  Once the event loop's clock passes
@@ -45,9 +51,6 @@ async def check_links(
     """
     previous = previous or {}
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for url in targets:
-        queue.put_nowait(url)
     results: dict[str, UrlCheck] = {}
     pages = PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
 
@@ -77,27 +80,54 @@ async def check_links(
             bytes_read=page.bytes_read,
         )
 
-    async def worker() -> None:
-        while not queue.empty():
-            if deadline is not None and loop.time() >= deadline:
-                return
-            url = queue.get_nowait()
-            result = await check(url, targets[url])
-            link = result.link
-            log.debug(
-                "%s %s %s in %d ms, %d attempts%s",
-                link.result.value,
-                link.status or "-",
-                url,
-                link.elapsed_ms,
-                link.attempts,
-                f" ({link.detail})" if link.detail else "",
-            )
-            results[url] = result
-            if on_done is not None:
-                on_done()
+    def finish(url: str, task: asyncio.Task[UrlCheck]) -> None:
+        frontier.done(url)
+        result = task.result()
+        link = result.link
+        log.debug(
+            "%s %s %s in %d ms, %d attempts%s",
+            link.result.value,
+            link.status or "-",
+            url,
+            link.elapsed_ms,
+            link.attempts,
+            f" ({link.detail})" if link.detail else "",
+        )
+        results[url] = result
+        if on_result is not None:
+            on_result(url, result)
+        if on_done is not None:
+            on_done()
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(concurrency, len(targets))):
-            group.create_task(worker())
+    frontier = Frontier(fetcher.config.per_host, lambda host: fetcher.hosts.policy(host).interval)
+    for url in targets:
+        frontier.add(url)
+    running: dict[asyncio.Task[UrlCheck], str] = {}
+    try:
+        while frontier or running:
+            now = loop.time()
+            if deadline is not None and now >= deadline:
+                if not running:
+                    break
+            else:
+                while len(running) < concurrency and (chosen := frontier.take(now)) is not None:
+                    running[asyncio.create_task(check(chosen, targets[chosen]))] = chosen
+            if not running:
+                # Every host with work is inside its interval: wait for the first to open.
+                ready_at = frontier.next_ready_at()
+                await asyncio.sleep(max(0.0, (ready_at or now) - now))
+                continue
+            ready_at = frontier.next_ready_at()
+            wait = None if ready_at is None or len(running) >= concurrency else ready_at - now
+            done, _ = await asyncio.wait(
+                running, timeout=None if wait is None else max(0.0, wait),
+                return_when=asyncio.FIRST_COMPLETED,
+            )  # fmt: skip
+            for task in done:
+                finish(running.pop(task), task)
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
     return results

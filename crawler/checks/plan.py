@@ -57,17 +57,21 @@ def plan_checks(
     previous: Mapping[str, UrlCheckRecord],
     now: datetime,
     limits: Limits,
+    done: Collection[str] = (),
 ) -> CheckPlan:
     """Split ``targets`` into URLs to request and URLs answered from ``previous``.
 
-    ``active`` are the URLs named by files this run processes (not fresh ones).
+    ``active`` are the URLs named by files this run processes (not fresh ones);
+    ``done`` those a resumed run already checked: their check stands.
     """
     plan = CheckPlan()
     wanted: list[str] = []
     cutoff = now - limits.stale_after if limits.stale_after is not None else None
     for url in targets:
         record = previous.get(url)
-        if url not in active:
+        if url in done and record is not None:
+            plan.reused[url] = from_record(record)
+        elif url not in active:
             plan.reused[url] = deferred(url, record, "only fresh files name it")
         elif cutoff is not None and record is not None and record.checked_at >= cutoff:
             plan.reused[url] = from_record(record)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.errors import FrontMatterError
@@ -20,8 +21,22 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 
 _FLAGS |= getattr(os, "O_CLOEXEC", 0)
 
 
-def read_limited(path: Path, limit: int, shown: str) -> bytes:
-    """The bytes of the regular file ``path``; ``shown`` names it in errors.
+@dataclass(frozen=True, slots=True)
+class FileIdentity:
+    """What tells that a file is still the one that was read: same inode, size and mtime."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> FileIdentity:
+        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def read_limited(path: Path, limit: int, shown: str) -> tuple[bytes, FileIdentity]:
+    """The bytes of the regular file ``path`` and its identity; ``shown`` names it in errors.
 
     Raises FrontMatterError when the file is not a regular file any more or is
     larger than ``limit`` bytes, and OSError when it cannot be read.
@@ -41,7 +56,7 @@ def read_limited(path: Path, limit: int, shown: str) -> bytes:
         data = handle.read(limit + 1)
     if len(data) > limit:  # it grew while being read
         raise FrontMatterError(shown, too_large(len(data), limit))
-    return data
+    return data, FileIdentity.of(info)
 
 
 def too_large(size: int, limit: int) -> str:
@@ -51,4 +66,4 @@ def too_large(size: int, limit: int) -> str:
     )
 
 
-__all__ = ["read_limited", "too_large"]
+__all__ = ["FileIdentity", "read_limited", "too_large"]

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crawler.errors import StorageError, UsageError
-from crawler.pipeline import CrawlRun
 from crawler.reports import csv_report, html_report, json_report, junit_report, markdown_report
+from crawler.run.records import CrawlRun
 from crawler.write.atomic import write_atomic
 
 RENDERERS: dict[str, Callable[[CrawlRun], str]] = {

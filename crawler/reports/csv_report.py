@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 
-from crawler.pipeline import CrawlRun
 from crawler.reports.model import link_record
+from crawler.run.records import CrawlRun
 
 COLUMNS = (
     "file",

@@ -15,7 +15,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from crawler.outcomes import LinkResult, Result
-from crawler.pipeline import CrawlRun
+from crawler.run.records import CrawlRun
 
 NO_HOST: Final = "(no host)"  # where URL values without a host are counted
 

@@ -17,7 +17,6 @@ from html import escape
 
 from crawler.fetch.urls import is_http_url
 from crawler.outcomes import Result
-from crawler.pipeline import CrawlRun, LinkRow, utc_stamp
 from crawler.reports import svg
 from crawler.reports.hosts import host_figures
 from crawler.reports.model import (
@@ -31,6 +30,7 @@ from crawler.reports.model import (
     summarize,
     times,
 )
+from crawler.run.records import CrawlRun, LinkRow, utc_stamp
 
 TREND_RUNS = 30  # runs shown in the results-over-time chart, this one included
 CHART_HOSTS = 15  # hosts shown in the results-per-host chart, most URLs first

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from crawler.pipeline import CrawlRun
 from crawler.reports.model import file_record, link_record, summarize, times
+from crawler.run.records import CrawlRun
 
 
 def render(run: CrawlRun) -> str:

@@ -25,8 +25,8 @@ from datetime import UTC
 
 from crawler.checks.findings import Finding
 from crawler.outcomes import Result
-from crawler.pipeline import CrawlRun, LinkRow, utc_stamp
 from crawler.reports.model import image_problem
+from crawler.run.records import CrawlRun, LinkRow, utc_stamp
 
 SUITE = "feed-crawler"
 FRONT_MATTER = "front matter"  # the test case name of a file-level outcome

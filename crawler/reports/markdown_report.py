@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crawler.pipeline import CrawlRun
 from crawler.reports.model import (
     finding_rows,
     image_rows,
@@ -11,6 +10,7 @@ from crawler.reports.model import (
     summarize,
     times,
 )
+from crawler.run.records import CrawlRun
 
 
 def _cell(value: object) -> str:

@@ -10,7 +10,7 @@ from crawler.checks.findings import Finding
 from crawler.checks.staleness import Staleness
 from crawler.enrich.images import image_entry
 from crawler.outcomes import Result
-from crawler.pipeline import CrawlRun, FileOutcome, LinkRow, utc_stamp
+from crawler.run.records import CrawlRun, FileOutcome, LinkRow, utc_stamp
 
 
 @dataclass(frozen=True, slots=True)

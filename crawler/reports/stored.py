@@ -18,7 +18,13 @@ from crawler.enrich.results import FieldResult
 from crawler.errors import UsageError
 from crawler.fetch.urls import invalid_reason, is_http_url
 from crawler.outcomes import LinkResult, Result
-from crawler.pipeline import CrawlRun, FileOutcome, FileStatus, LinkRow, display_path
+from crawler.run.records import (
+    CrawlRun,
+    FileOutcome,
+    FileStatus,
+    LinkRow,
+    display_path,
+)
 from crawler.state.store import StateStore
 
 TREND_RUNS = 30  # earlier runs shown in the trend

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.pipeline import CrawlRun, LinkRow
 from crawler.reports.model import finding_rows, image_rows, problem_rows, stale_rows, summarize
+from crawler.run.records import CrawlRun, LinkRow
 
 MAX_LISTED = 50  # links listed on the terminal; the reports list them all
 

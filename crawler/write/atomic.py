@@ -15,35 +15,130 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import secrets
 import stat
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.read.files import FileIdentity
+
 _NEW_FILE_MODE = 0o644  # the process umask is applied by open(2)
+# ".NAME.HEX.tmp", as _create_temporary names the temporary file of NAME.
+_TEMPORARY = re.compile(r"\.(.+)\.[0-9a-f]{8}\.tmp")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace (or create) ``path`` with ``data`` in one rename."""
+    """Replace (or create) ``path`` with ``data`` in one rename; a symlink's target is replaced."""
     target = path.resolve() if path.is_symlink() else path
+    temporary = _stage(PendingWrite(target, data, None))
     try:
-        original: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        original = None
-        target.parent.mkdir(parents=True, exist_ok=True)
-    temporary, descriptor = _create_temporary(target)
-    try:
-        with open(descriptor, "wb", closefd=True) as handle:
-            handle.write(data)
-            handle.flush()
-            if original is not None:
-                _copy_ownership(handle.fileno(), original)
-            os.fsync(handle.fileno())
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
     _sync_folder(target.parent)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """New bytes for a file, and what the file looked like when they were computed."""
+
+    target: Path
+    data: bytes
+    seen: FileIdentity | None  # None: create or overwrite without comparing
+
+
+class ChangedOnDisk(OSError):
+    """The file changed after its new bytes were computed; it is left as it is now."""
+
+
+def write_batch(
+    writes: Sequence[PendingWrite], stop: Callable[[], bool] = lambda: False
+) -> list[BaseException | None]:
+    """Replace many files, each atomically, paying one folder sync per folder.
+
+    Every temporary file is written and synced first; then each target is checked
+    once more (still the file that was read: same inode, size and mtime, not a
+    symlink) immediately before its rename, so an edit that lands during the crawl
+    is never overwritten; then each folder is synced once.  ``stop`` is asked
+    before each file: once it says so, the files not yet renamed are left alone.
+    Returns, per write, None or the error that kept it from happening.
+    """
+    outcomes: list[BaseException | None] = [None] * len(writes)
+    staged: list[tuple[int, Path]] = []
+    try:
+        for index, write in enumerate(writes):
+            if stop():
+                outcomes[index] = InterruptedError("stopped before writing")
+                continue
+            try:
+                staged.append((index, _stage(write)))
+            except OSError as exc:
+                outcomes[index] = exc
+        folders: set[Path] = set()
+        while staged:
+            index, temporary = staged.pop(0)
+            write = writes[index]
+            try:
+                if stop():
+                    raise InterruptedError("stopped before writing")
+                _check_unchanged(write)
+                os.replace(temporary, write.target)
+                folders.add(write.target.parent)
+            except OSError as exc:
+                outcomes[index] = exc
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()
+    finally:
+        for _, temporary in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+    for folder in folders:
+        _sync_folder(folder)
+    return outcomes
+
+
+def _stage(write: PendingWrite) -> Path:
+    """The new bytes in a synced temporary file beside the target, with its permissions."""
+    target = write.target
+    try:
+        original: os.stat_result | None = os.stat(target, follow_symlinks=False)
+    except FileNotFoundError:
+        original = None
+        target.parent.mkdir(parents=True, exist_ok=True)
+    temporary, descriptor = _create_temporary(target)
+    try:
+        with open(descriptor, "wb", closefd=True) as handle:
+            handle.write(write.data)
+            handle.flush()
+            if original is not None:
+                _copy_ownership(handle.fileno(), original)
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    return temporary
+
+
+def _check_unchanged(write: PendingWrite) -> None:
+    if write.seen is None:
+        return
+    try:
+        now = FileIdentity.of(os.stat(write.target, follow_symlinks=False))
+    except FileNotFoundError:
+        raise ChangedOnDisk(f"{write.target}: removed during the crawl") from None
+    if now != write.seen:
+        raise ChangedOnDisk(f"{write.target}: changed on disk during the crawl")
+
+
+def is_leftover_temporary(name: str, siblings: Collection[str]) -> bool:
+    """Whether ``name`` is a temporary file an interrupted write of ours left beside a file."""
+    match = _TEMPORARY.fullmatch(name)
+    return match is not None and match.group(1) in siblings
 
 
 def _create_temporary(target: Path) -> tuple[Path, int]:
@@ -99,4 +194,12 @@ def _lines(data: bytes) -> list[str]:
     return lines
 
 
-__all__ = ["unified_diff", "write_atomic"]
+__all__ = [
+    "ChangedOnDisk",
+    "FileIdentity",
+    "PendingWrite",
+    "is_leftover_temporary",
+    "unified_diff",
+    "write_atomic",
+    "write_batch",
+]

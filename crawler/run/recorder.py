@@ -1,0 +1,98 @@
+"""The run's memory as it happens: checks and file outcomes go to the state store in batches.
+
+A crawl killed at any moment keeps what it learned: every check and every written
+file is recorded within a batch of its happening (``BATCH`` items), checks before
+the files that use them, all on the store's own thread.  Running the same command
+again finds the unfinished run with the same options and resumes it: the URLs it
+checked are not requested again and the files it wrote (still as it left them)
+are not rewritten.  A finished run is marked finished with its counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler.checks.reuse import to_record
+from crawler.checks.url_check import UrlCheck
+from crawler.state.store import FileRecord, LinkRecord, StateStore, UrlCheckRecord
+
+BATCH = 256  # checks or files recorded together in one transaction
+
+
+@dataclass(slots=True)
+class Recorder:
+    """Buffers the run's records and writes them to the store in order, batch by batch."""
+
+    store: StateStore | None
+    run_id: int | None = None
+    resumed: bool = False
+    done_urls: set[str] = field(default_factory=set)  # checked by the run being resumed
+    done_files: dict[str, FileRecord] = field(default_factory=dict)  # written by it, by key
+    _checks: list[UrlCheckRecord] = field(default_factory=list)
+    _files: list[FileRecord] = field(default_factory=list)
+    _links: list[LinkRecord] = field(default_factory=list)
+    _flushing: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def start(
+        cls, store: StateStore | None, started_at: datetime, options: Mapping[str, Any]
+    ) -> Recorder:
+        """A new run in ``store``, or the unfinished run with the same options, resumed."""
+        if store is None:
+            return cls(None)
+        same = [run for run in await store.runs(50) if dict(run.options) == dict(options)]
+        if same and same[0].finished_at is None:
+            run_id = same[0].id
+            done_urls = {check.url for check in await store.run_checks(run_id)}
+            done_files = {record.path: record for record in await store.run_files(run_id)}
+            return cls(store, run_id, True, done_urls, done_files)
+        return cls(store, await store.begin_run(started_at, options))
+
+    def check(self, url: str, check: UrlCheck) -> None:
+        if self.run_id is None:
+            return
+        self._checks.append(to_record(url, check, datetime.now(UTC)))
+        self._maybe_flush()
+
+    def file(self, record: FileRecord, links: list[LinkRecord]) -> None:
+        if self.run_id is None or record.path in self.done_files:
+            return
+        self._files.append(record)
+        self._links += links
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._checks) + len(self._files) < BATCH:
+            return
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush_all())
+
+    async def flush(self) -> None:
+        """Everything buffered, on disk (also what an earlier flush is still writing)."""
+        if self._flushing is not None:
+            await self._flushing
+        await self._flush_all()
+
+    async def _flush_all(self) -> None:
+        while self.store is not None and self.run_id is not None and (self._checks or self._files):
+            checks, self._checks = self._checks, []
+            files, self._files = self._files, []
+            links, self._links = self._links, []
+            # Checks first: a file on record always finds the checks it was written from.
+            if checks:
+                await self.store.record_checks(self.run_id, checks)
+            if files:
+                await self.store.record_files(self.run_id, files)
+                await self.store.record_links(self.run_id, links)
+
+    async def finish(self, finished_at: datetime, counts: Mapping[str, int]) -> None:
+        await self.flush()
+        if self.store is not None and self.run_id is not None:
+            await self.store.finish_run(self.run_id, finished_at, counts)
+
+
+__all__ = ["BATCH", "Recorder"]
