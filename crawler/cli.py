@@ -14,8 +14,9 @@ import asyncio
 import json
 import logging
 import shutil
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -374,10 +375,37 @@ async def _crawl_and_report(
     return run
 
 
+class Terminated(Exception):
+    """SIGTERM stopped the run; like Ctrl-C, every file written is whole."""
+
+
+async def _until_sigterm(work: Awaitable[CrawlRun]) -> CrawlRun:
+    """``work``, cancelled by SIGTERM as Ctrl-C would cancel it (cron and systemd send it)."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    signalled: list[int] = []
+
+    def terminate() -> None:
+        signalled.append(signal.SIGTERM)
+        if task is not None:
+            task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if signalled:
+            raise Terminated from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 def _command_crawl(args: argparse.Namespace) -> int:
     config = _config_from(args)
     options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
-    run = asyncio.run(_crawl_and_report(options, config, args.report, args.quiet))
+    work = _crawl_and_report(options, config, args.report, args.quiet)
+    run = asyncio.run(_until_sigterm(work))
     return EXIT_FAILURES if summarize(run).failed else EXIT_OK
 
 
@@ -516,7 +544,6 @@ def _command_report(args: argparse.Namespace) -> int:
 def _command_schedule(args: argparse.Namespace) -> int:
     """Crawl on every tick of --every or --cron until SIGTERM or Ctrl-C."""
     import random
-    import signal
     from datetime import UTC, datetime, timedelta
 
     from crawler.schedule import Cron, Every, run_schedule, sleep_until, utc_now
@@ -583,6 +610,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("%s", exc)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        log.error("interrupted")
+        log.error("interrupted: every file written is whole; run the same command to resume")
         return 130
+    except Terminated:
+        log.error("terminated: every file written is whole; run the same command to resume")
+        return 128 + signal.SIGTERM
     return code

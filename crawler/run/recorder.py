@@ -1,8 +1,9 @@
 """The run's memory as it happens: checks and file outcomes go to the state store in batches.
 
-A crawl killed at any moment keeps what it learned: every check and every written
-file is recorded within a batch of its happening (``BATCH`` items), checks before
-the files that use them, all on the store's own thread.  Running the same command
+A crawl killed at any moment keeps what it learned: checks and written files go to
+the store write-behind (whatever gathered while the last transaction ran goes in
+the next, at most ``BATCH`` of each), checks before the files that use them, all
+on the store's own thread.  Running the same command
 again finds the unfinished run with the same options and resumes it: the URLs it
 checked are not requested again and the files it wrote (still as it left them)
 are not rewritten.  A finished run is marked finished with its counts.
@@ -33,8 +34,7 @@ class Recorder:
     done_urls: set[str] = field(default_factory=set)  # checked by the run being resumed
     done_files: dict[str, FileRecord] = field(default_factory=dict)  # written by it, by key
     _checks: list[UrlCheckRecord] = field(default_factory=list)
-    _files: list[FileRecord] = field(default_factory=list)
-    _links: list[LinkRecord] = field(default_factory=list)
+    _files: list[tuple[FileRecord, list[LinkRecord]]] = field(default_factory=list)
     _flushing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -61,13 +61,12 @@ class Recorder:
     def file(self, record: FileRecord, links: list[LinkRecord]) -> None:
         if self.run_id is None or record.path in self.done_files:
             return
-        self._files.append(record)
-        self._links += links
+        self._files.append((record, links))
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
-        if len(self._checks) + len(self._files) < BATCH:
-            return
+        # Write-behind: whenever the store is idle, what has gathered goes in one
+        # transaction; while it is busy, the next batch grows (group commit).
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush_all())
 
@@ -79,15 +78,14 @@ class Recorder:
 
     async def _flush_all(self) -> None:
         while self.store is not None and self.run_id is not None and (self._checks or self._files):
-            checks, self._checks = self._checks, []
-            files, self._files = self._files, []
-            links, self._links = self._links, []
+            checks, self._checks = self._checks[:BATCH], self._checks[BATCH:]
+            files, self._files = self._files[:BATCH], self._files[BATCH:]
             # Checks first: a file on record always finds the checks it was written from.
             if checks:
                 await self.store.record_checks(self.run_id, checks)
             if files:
-                await self.store.record_files(self.run_id, files)
-                await self.store.record_links(self.run_id, links)
+                await self.store.record_files(self.run_id, [record for record, _ in files])
+                await self.store.record_links(self.run_id, [x for _, y in files for x in y])
 
     async def finish(self, finished_at: datetime, counts: Mapping[str, int]) -> None:
         await self.flush()
