@@ -203,8 +203,9 @@ async def test_a_crawl_killed_outright_resumes_without_asking_again(
     }  # one per URL when nothing is asked twice
     asked = [line for line in site.requests if not line.endswith("/robots.txt")]
     # Asked again may be what was in flight when the kill came (8 at most) and what had
-    # finished while the store's last transaction was being written (write-behind).
-    assert len(asked) - len(distinct) <= 3 * 8, (killed_at, len(asked), len(distinct))
+    # finished since the store's last commit (write-behind: measured 13-32 here, on a
+    # loaded machine); a run that forgot would ask all of them again.
+    assert len(asked) - len(distinct) <= 5 * 8, (killed_at, len(asked), len(distinct))
     with sqlite3.connect(state) as database:
         assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         runs = database.execute("SELECT id, finished_at FROM runs").fetchall()
