@@ -239,6 +239,7 @@ def make_app(state: SiteState) -> web.Application:
             "mailto": "mailto:editor@example.com",
             "ftp": "ftp://files.example.com/archive.zip",
             "loopback-ip": f"http://127.0.0.1:{port}/ok",
+            "loopback-number": f"http://2130706433:{port}/ok",  # 127.0.0.1, WHATWG spelling
             "localhost": f"http://localhost:{port}/ok",
             "other-host": f"http://{BLOG}/ok",
             "disallowed": f"http://{STRICT}/private/page",

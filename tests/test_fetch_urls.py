@@ -84,6 +84,7 @@ def test_unbalanced_ipv6_bracket_is_invalid_not_a_crash(value: str) -> None:
     assert asyncio.run(_fetch(value)) is Result.INVALID
 
 
-@pytest.mark.parametrize("value", ["HTTP://Ā@0", "http://用户:密码@example.com/"])
+# (The host is a name: "0" would be the address 0.0.0.0, which the guard refuses first.)
+@pytest.mark.parametrize("value", ["HTTP://Ā@a.example", "http://用户:密码@example.com/"])
 def test_user_info_basic_auth_cannot_encode_is_invalid_not_a_crash(value: str) -> None:
     assert asyncio.run(_fetch(value)) is Result.INVALID

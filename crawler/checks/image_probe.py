@@ -183,7 +183,7 @@ async def probe_image(
         return link, None
     download.etag = fetched.headers.get("etag")
     download.last_modified = fetched.headers.get("last-modified")
-    target = link.final_url or url
+    target = fetched.real_url or url  # link.final_url has its password masked
     while (problem := download.place(fetched)) is None:
         try:
             return link, download.probe(parse(download.buffer), None)

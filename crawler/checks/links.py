@@ -88,7 +88,7 @@ async def check_links(
             "%s %s %s in %d ms, %d attempts%s",
             link.result.value,
             link.status or "-",
-            url,
+            link.url,  # with any password masked, unlike ``url``
             link.elapsed_ms,
             link.attempts,
             f" ({link.detail})" if link.detail else "",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from crawler.checks.soft404 import (
@@ -29,6 +29,7 @@ from crawler.config import Config
 from crawler.extract import PageMetadata, extract, head_complete
 from crawler.fetch import Fetched, Fetcher, Resolver
 from crawler.fetch.body import media_type
+from crawler.fetch.urls import redact_url
 from crawler.outcomes import LinkResult, Result
 
 HEAD_CAP = 512 * 1024  # bytes of an HTML page read while waiting for </head>
@@ -59,9 +60,17 @@ async def _metadata(fetched: Fetched) -> PageMetadata | None:
     link = fetched.link
     if link.result is not Result.OK or link.content_type not in HTML_TYPES or not fetched.body:
         return None
-    url = link.final_url or link.url
+    url = fetched.real_url or link.url
     content_type = fetched.headers.get("content-type")
-    return await asyncio.to_thread(extract, fetched.body, url, content_type)
+    page = await asyncio.to_thread(extract, fetched.body, url, content_type)
+    # Relative links resolve against the URL as requested, password included;
+    # what the page says is shown and stored, so its URLs are redacted.
+    return replace(
+        page,
+        url=page.url and redact_url(page.url),
+        amp_url=page.amp_url and redact_url(page.amp_url),
+        image=page.image and redact_url(page.image),
+    )
 
 
 def _fingerprint(link: LinkResult, page: PageMetadata) -> Fingerprint:
@@ -97,7 +106,7 @@ class PageChecker:
         """Check a page; ``conditions`` make the request conditional (a 304 has no page)."""
         fetched = await self._fetcher.fetch(url, stop=page_ready, headers=conditions)
         page = await _metadata(fetched)
-        soft_404 = None if page is None else await self._soft_404(fetched.link, page)
+        soft_404 = None if page is None else await self._soft_404(fetched, page)
         headers = fetched.headers
         return PageCheck(
             fetched.link,
@@ -108,11 +117,12 @@ class PageChecker:
             fetched.wire_bytes,
         )
 
-    async def _soft_404(self, link: LinkResult, page: PageMetadata) -> str | None:
+    async def _soft_404(self, fetched: Fetched, page: PageMetadata) -> str | None:
+        link = fetched.link
         reason = soft_404_reason(page, "")
         if reason is not None or not self._probe:
             return reason
-        parts = urlsplit(link.final_url or link.url)
+        parts = urlsplit(fetched.real_url or link.url)  # the probe needs the same credentials
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._baselines:
             self._baselines[origin] = asyncio.create_task(self._baseline(origin))

@@ -54,6 +54,8 @@ def to_record(url: str, check: UrlCheck, checked_at: datetime) -> UrlCheckRecord
         extra["page"] = {**check.page.to_json(), "isAmp": check.page.is_amp}
     if check.soft_404 is not None:
         extra["soft404"] = check.soft_404
+    # The record names the URL as requested, password and all: the store keeps
+    # only its redacted form, and tells two passwords of one URL apart by it.
     return UrlCheckRecord.from_link(
         check.link if check.link.url == url else replace(check.link, url=url),
         checked_at=checked_at,

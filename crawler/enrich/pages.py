@@ -6,6 +6,9 @@ entry's stored title, excerpt, publishedDateTime, first image and provider
 (:mod:`crawler.checks.staleness`), and its AMP URLs are checked against the pages
 (:mod:`crawler.checks.amp`).  Soft 404s found by the page checks become findings
 here too, so the block and the reports have one list of named findings.
+
+Findings and stale fields are shown and stored, and they quote front-matter
+URLs: a password in one is masked here (``https://user:***@host/``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from crawler.checks.amp import check_amp
 from crawler.checks.findings import Finding
 from crawler.checks.staleness import Staleness, page_says, stale_fields
 from crawler.enrich.results import FieldResult
+from crawler.fetch.urls import redact_text
 from crawler.read.article import KeyPath
 
 # What an entry keeps of its front matter for the comparisons: small, so 100k fit.
@@ -94,7 +98,7 @@ def review_pages(entries: Sequence[Entry], results: Mapping[str, FieldResult]) -
             review.pages[own_field] = page_says(own_page)
             for name, item in stale_fields(entry.stored, own_page).items():
                 review.stale[entry.prefix + name] = Staleness(
-                    entry.prefix + name, item.stored, item.live
+                    entry.prefix + name, _shown(item.stored), item.live
                 )
         amp = results.get(entry.prefix + "ampWebUrl")
         for finding in check_amp(
@@ -104,7 +108,8 @@ def review_pages(entries: Sequence[Entry], results: Mapping[str, FieldResult]) -
             amp.page if amp is not None else None,
             own_page,
         ):
-            findings.append(Finding(finding.code, entry.prefix + finding.field, finding.detail))
+            detail = redact_text(finding.detail)
+            findings.append(Finding(finding.code, entry.prefix + finding.field, detail))
     for name, result in results.items():
         if result.soft_404 is not None:
             findings.append(Finding(PageFinding.SOFT_404, name, result.soft_404))
@@ -113,3 +118,7 @@ def review_pages(entries: Sequence[Entry], results: Mapping[str, FieldResult]) -
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _shown(value: Any) -> Any:
+    return redact_text(value) if isinstance(value, str) else value

@@ -42,7 +42,14 @@ from crawler.fetch.hosts import HostPool
 from crawler.fetch.resolver import GuardedConnector, GuardedResolver, refusal_for_literal
 from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
 from crawler.fetch.robots import RobotsCache
-from crawler.fetch.urls import invalid_reason, is_http_url
+from crawler.fetch.urls import (
+    canonical_host,
+    invalid_reason,
+    is_http_url,
+    redact_text,
+    redact_url,
+    with_canonical_host,
+)
 from crawler.outcomes import LinkResult, Result
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -56,13 +63,20 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """A classified result, with what was read of the final response."""
+    """A classified result, with what was read of the final response.
+
+    The link's ``url`` and ``final_url`` are shown to people, so a password in
+    them is ``***`` (:func:`~crawler.fetch.urls.redact_url`); ``real_url`` is
+    the final URL as requested, password included, for a further request to it
+    or for resolving the links of its page, and must never be shown.
+    """
 
     link: LinkResult
     headers: Mapping[str, str] = field(default_factory=dict)  # final response, lower-case names
     body: bytes = b""  # decoded prefix read, per the caller's stop rule
     wire_bytes: int = 0  # bytes of the final body read from the connection
     complete: bool = False  # the whole body was read
+    real_url: str | None = None  # the final URL as requested; None when there was no request
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +187,7 @@ class Fetcher:
         loop = asyncio.get_running_loop()
         started = loop.time()
         if not is_http_url(url):
-            return Fetched(LinkResult(url, Result.INVALID, detail=invalid_reason(url)))
+            return Fetched(LinkResult(redact_url(url), Result.INVALID, detail=invalid_reason(url)))
         attempts = 0
         while True:
             attempts += 1
@@ -188,19 +202,23 @@ class Fetcher:
             if attempts > self.config.retries or not is_retryable(outcome):
                 break
             await self._sleep(self._backoff.delay(attempts, outcome, self._rng))
+        detail = attempt.verdict.detail
         link = LinkResult(
-            url=url,
+            url=redact_url(url),
             result=attempt.verdict.result,
             status=attempt.status,
-            final_url=attempt.url if attempt.status is not None else None,
+            final_url=redact_url(attempt.url) if attempt.status is not None else None,
             redirects=attempt.redirects,
             attempts=attempts,
             elapsed_ms=round((loop.time() - started) * 1000),
-            detail=attempt.verdict.detail,
+            # An exception's message, a redirect's target: text that may quote a URL.
+            detail=redact_text(detail) if detail else detail,
             content_type=media_type(attempt.headers),
         )
         body = attempt.body
-        return Fetched(link, attempt.headers, body.data, body.wire_bytes, body.complete)
+        return Fetched(
+            link, attempt.headers, body.data, body.wire_bytes, body.complete, attempt.url
+        )
 
     async def _attempt(
         self,
@@ -221,8 +239,7 @@ class Fetcher:
             refusal = await self._refusal(current, robots)
             if refusal is not None:
                 return _Attempt(refused_by_policy(refusal), current, redirects)
-            parts = urlsplit(current)
-            host = (parts.hostname or "").lower()
+            host = _host_of(current)
             async with self._hosts.slot(host):
                 hop_started = loop.time()
                 try:
@@ -293,7 +310,9 @@ class Fetcher:
         """
         assert self._session is not None, "Fetcher used outside 'async with'"
         try:
-            response = await self._session.get(url, headers=headers, allow_redirects=False)
+            response = await self._session.get(
+                with_canonical_host(url), headers=headers, allow_redirects=False
+            )
         except UnicodeEncodeError as exc:
             raise aiohttp.InvalidURL(url, f"cannot be encoded: {exc.reason}") from None
         async with response:
@@ -350,7 +369,7 @@ class Fetcher:
                 if pattern.search(url):
                     return f"excluded by rule {pattern.pattern!r}"
         parts = urlsplit(url)
-        host = parts.hostname or ""
+        host = _host_of(url)
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
         refusal = refusal_for_literal(host, port, self.config.connect_to, self.config.allow_private)
         if refusal is not None:
@@ -359,7 +378,7 @@ class Fetcher:
             return None
         reason, delay = await self._robots.verdict(url)
         if delay is not None and delay > 0:
-            self._hosts.honour_crawl_delay(host.lower(), min(delay, self.config.crawl_delay_cap))
+            self._hosts.honour_crawl_delay(host, min(delay, self.config.crawl_delay_cap))
         return reason
 
     async def _fetch_robots(self, robots_url: str) -> tuple[int | None, bytes]:
@@ -372,3 +391,9 @@ class Fetcher:
         if attempt.status is None or attempt.verdict.result in (Result.ERROR, Result.SKIPPED):
             return None, b""
         return attempt.status, attempt.body.data
+
+
+def _host_of(url: str) -> str:
+    """The URL's host as connections see it: ``127.1`` and ``127.0.0.1`` are one host."""
+    host = urlsplit(url).hostname or ""
+    return canonical_host(host) or host

@@ -3,10 +3,18 @@
 Both live in the resolver because the addresses it returns are exactly the ones
 aiohttp connects to: a host that resolved to a public address for a check and to
 127.0.0.1 a moment later (DNS rebinding) cannot slip through, since the guard
-filters the very answer that is used.  aiohttp skips resolvers for IP-literal
-URLs, so :func:`refusal_for_literal` covers those before any request is made.
-:class:`GuardedConnector` is the second line: it checks the address each
-connection actually reached, before a request is written to it.
+filters the very answer that is used.  aiohttp answers IP-literal hosts itself,
+without a resolver; :class:`GuardedConnector` sends them through this one too, so
+that a ``--connect-to`` rule for an address applies at the connection exactly as
+one for a name does, and the guard's exemption covers only connections a rule
+really redirected.  :func:`refusal_for_literal` refuses a private literal before
+anything is requested (robots.txt included).  The connector is the second line:
+it checks the address each connection actually reached, before a request is
+written to it.
+
+Hosts are compared in one spelling (:func:`crawler.fetch.urls.canonical_host`):
+a rule for ``127.0.0.2`` matches ``http://2130706434/``, as the URL standard
+says they are one address.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from aiohttp.resolver import DefaultResolver
 from aiohttp.tracing import Trace
 
 from crawler.config import ConnectTo
+from crawler.fetch.urls import canonical_host
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -78,10 +87,17 @@ def literal_address(host: str) -> str | None:
 
 def find_override(rules: Sequence[ConnectTo], host: str, port: int) -> ConnectTo | None:
     """The first ``--connect-to`` rule for host:port, as curl applies them."""
+    host = _one_spelling(host)
     for rule in rules:
-        if rule.matches(host, port):
+        if (not rule.host or _one_spelling(rule.host) == host) and (
+            rule.port is None or rule.port == port
+        ):
             return rule
     return None
+
+
+def _one_spelling(host: str) -> str:
+    return canonical_host(host) or host.lower()
 
 
 class GuardedResolver(AbstractResolver):
@@ -120,7 +136,7 @@ class GuardedResolver(AbstractResolver):
     async def _lookup(
         self, host: str, port: int, family: socket.AddressFamily
     ) -> list[ResolveResult]:
-        address = literal_address(host)
+        address = literal_address(_one_spelling(host))
         if address is None:
             return await self._inner.resolve(host, port, family)
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -152,6 +168,15 @@ class GuardedConnector(aiohttp.TCPConnector):
         super().__init__(**kwargs)
         self._rules = tuple(rules)
         self._allow_private = allow_private
+
+    async def _resolve_host(
+        self, host: str, port: int, traces: Sequence[Trace] | None = None
+    ) -> list[ResolveResult]:
+        # aiohttp answers an IP literal itself (connector.py, _resolve_host and
+        # is_ip_address): a rule for it would never apply and the guard never run.
+        if literal_address(host) is not None:
+            return await self._resolver.resolve(host, port, family=self._family)
+        return await super()._resolve_host(host, port, traces)
 
     async def connect(
         self,

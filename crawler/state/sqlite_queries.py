@@ -3,6 +3,12 @@
 Each function takes the connection first and is called only on the thread that
 created it; the write functions are one transaction each.  Records go in and come
 out as :mod:`crawler.state.store` values; times are ISO 8601 text in UTC.
+
+No password reaches the file: every URL is written, and looked up, in its
+redacted form (:func:`crawler.fetch.urls.redact_url`, ``https://user:***@host/``),
+whatever the caller hands in.  So two URLs that differ only by their password
+share one record (one check per run, one history), and a lookup by the real URL
+finds it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from crawler.fetch.urls import redact_text, redact_url
 from crawler.outcomes import Result
 from crawler.state.store import (
     FileRecord,
@@ -114,7 +121,7 @@ def runs(connection: sqlite3.Connection, limit: int) -> list[RunRecord]:
 def record_checks(
     connection: sqlite3.Connection, run_id: int, checks: Sequence[UrlCheckRecord]
 ) -> None:
-    rows = [_check_row(run_id, check) for check in checks]
+    rows = [_check_row(run_id, check) for check in _one_per_shown_url(checks)]
     with transaction(connection):
         connection.executemany(
             f"INSERT INTO url_checks (run_id, {_CHECK_COLUMNS}) VALUES (:run_id, {_CHECK_VALUES})",
@@ -123,15 +130,43 @@ def record_checks(
         connection.executemany(_UPDATE_HISTORY, rows)
 
 
+def _one_per_shown_url(checks: Sequence[UrlCheckRecord]) -> list[UrlCheckRecord]:
+    """The checks to keep when URLs differing only by password share a record.
+
+    A failure wins, so that the next run requests both again rather than reuse
+    one's success for the other; otherwise the first.  The same URL twice is a
+    caller's bug, refused as before.
+    """
+    kept: dict[str, UrlCheckRecord] = {}
+    given: set[str] = set()
+    for check in checks:
+        if check.url in given:
+            raise sqlite3.IntegrityError(
+                f"UNIQUE constraint failed: {redact_url(check.url)} recorded twice in one run"
+            )
+        given.add(check.url)
+        shown = redact_url(check.url)
+        if shown not in kept or (check.result.is_failure and not kept[shown].result.is_failure):
+            kept[shown] = check
+    return list(kept.values())
+
+
+def _by_shown_url(urls: Iterable[str]) -> dict[str, str]:
+    """Each URL asked for -> the form the store knows it by."""
+    return {url: redact_url(url) for url in urls}
+
+
 def last_checks(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, UrlCheckRecord]:
+    asked = _by_shown_url(urls)
     rows = connection.execute(
         f"SELECT {_CHECK_COLUMNS} FROM json_each(?) AS wanted"
         " JOIN url_checks ON url_checks.rowid = (SELECT rowid FROM url_checks AS latest"
         " WHERE latest.url = wanted.value"
         " ORDER BY latest.checked_at DESC, latest.run_id DESC LIMIT 1)",
-        (_wanted(urls),),
+        (_wanted(asked.values()),),
     )
-    return {row["url"]: _check_of(row) for row in rows}
+    found = {row["url"]: _check_of(row) for row in rows}
+    return {url: found[shown] for url, shown in asked.items() if shown in found}
 
 
 def run_checks(connection: sqlite3.Connection, run_id: int) -> list[UrlCheckRecord]:
@@ -157,11 +192,12 @@ def failed_urls(connection: sqlite3.Connection, run_id: int | None) -> set[str]:
 
 
 def history(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, UrlHistory]:
+    asked = _by_shown_url(urls)
     rows = connection.execute(
         "SELECT * FROM url_history WHERE url IN (SELECT value FROM json_each(?))",
-        (_wanted(urls),),
+        (_wanted(asked.values()),),
     )
-    return {
+    found = {
         row["url"]: UrlHistory(
             url=row["url"],
             first_seen=datetime.fromisoformat(row["first_seen"]),
@@ -172,6 +208,7 @@ def history(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, Ur
         )
         for row in rows
     }
+    return {url: found[shown] for url, shown in asked.items() if shown in found}
 
 
 # -- files and the links they name ---------------------------------------------------------
@@ -219,7 +256,7 @@ def run_files(connection: sqlite3.Connection, run_id: int) -> list[FileRecord]:
 
 
 def record_links(connection: sqlite3.Connection, run_id: int, links: Sequence[LinkRecord]) -> None:
-    rows = [(run_id, link.path, link.field, link.url) for link in links]
+    rows = [(run_id, link.path, link.field, redact_url(link.url)) for link in links]
     with transaction(connection):
         connection.executemany("INSERT INTO file_links VALUES (?, ?, ?, ?)", rows)
 
@@ -237,14 +274,14 @@ def run_links(connection: sqlite3.Connection, run_id: int) -> list[LinkRecord]:
 def _check_row(run_id: int, check: UrlCheckRecord) -> dict[str, Any]:
     return {
         "run_id": run_id,
-        "url": check.url,
+        "url": redact_url(check.url),
         "result": check.result.value,
         "status": check.status,
-        "final_url": check.final_url,
+        "final_url": check.final_url and redact_url(check.final_url),
         "redirects": check.redirects,
         "attempts": check.attempts,
         "elapsed_ms": check.elapsed_ms,
-        "detail": check.detail,
+        "detail": check.detail and redact_text(check.detail),
         "content_type": check.content_type,
         "etag": check.etag,
         "last_modified": check.last_modified,
