@@ -17,6 +17,7 @@ from crawler.extract.evidence import Evidence
 from crawler.extract.markup import Element, elements, text_of
 from crawler.extract.normalize import clean_text
 
+_BIO = re.compile(r"bio|description|about|summary", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"^[^\d|@:/<>{}()]{3,80}$")
 _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|posted by|words by|author|authors|di|por|von|par)\s*:?\s+", re.I
@@ -62,12 +63,19 @@ def _by_rel(root: Element) -> list[Element]:
 
 
 def _author_links(root: Element) -> list[Element]:
-    """Links classed ``author`` or inside an element classed ``author``."""
-    return [
-        link
-        for link in elements(root, "a")
-        if _classed(link, "author") or any(_classed(up, "author") for up in link.iterancestors())
-    ]
+    """Links classed ``author`` or inside an element classed ``author``, but not in a bio.
+
+    An author box's biography links to the outlets and books it names; those
+    are not the author.
+    """
+    links = []
+    for link in elements(root, "a"):
+        ancestors = list(link.iterancestors())
+        if not (_classed(link, "author") or any(_classed(up, "author") for up in ancestors)):
+            continue
+        if not any(_BIO.search(up.get("class") or "") for up in ancestors):
+            links.append(link)
+    return links
 
 
 def _author_pages(root: Element) -> list[Element]:

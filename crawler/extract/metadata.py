@@ -17,6 +17,13 @@ from urllib.parse import urljoin, urlsplit
 from crawler.extract.bylines import read_bylines
 from crawler.extract.charset import decode_html
 from crawler.extract.evidence import Evidence
+from crawler.extract.fallbacks import (
+    read_date_fallbacks,
+    read_image_fallbacks,
+    read_lead_paragraph,
+    read_logo_alt,
+    site_from_title,
+)
 from crawler.extract.head import BODY_PREFIX_CHARS, ld_json_blocks, split_document
 from crawler.extract.jsonld import read_linked_data
 from crawler.extract.markup import Element, elements, parse
@@ -97,7 +104,7 @@ def _base_url(url: str, declared: str | None) -> str:
         return url
 
 
-def _read(text: str) -> tuple[Evidence, Element | None]:
+def _read(text: str) -> tuple[Evidence, Element | None, list[Element]]:
     """Every candidate the page offers, and its parsed head."""
     parts = split_document(text)
     evidence = Evidence()
@@ -114,7 +121,40 @@ def _read(text: str) -> tuple[Evidence, Element | None]:
         for root in roots:
             if root is not None:
                 read_bylines(root, evidence)
-    return evidence, head
+    return evidence, head, [root for root in roots if root is not None]
+
+
+def _read_fallbacks(evidence: Evidence, roots: list[Element], base: str) -> None:
+    """What the visible page says, for each field no declared source gave (``fallbacks``)."""
+    readers = (
+        (lambda: first_value(evidence, "description", clean_text), read_lead_paragraph),
+        (lambda: choose_image(evidence, base), read_image_fallbacks),
+        (lambda: choose_date(evidence, "published_at"), read_date_fallbacks),
+    )
+    for answer, reader in readers:
+        # The body first, when the head closed: the head has no article.
+        for root in reversed(roots):
+            if answer() is not None:
+                break
+            reader(root, evidence)
+
+
+def _fallback_site_name(evidence: Evidence, roots: list[Element], host: str | None) -> str | None:
+    """The site name from the title's suffix, else from the logo's alt text."""
+    headlines = [
+        value
+        for key in ("og:title", "twitter:title", "jsonld:headline", "html:h1")
+        for value in evidence.get(key)
+        if isinstance(value, str)
+    ]
+    for title in evidence.get("html:title")[:1]:
+        evidence.add("fallback:title-suffix", site_from_title(str(title), headlines, host))
+    if "fallback:title-suffix" not in evidence:
+        for root in roots:
+            read_logo_alt(root, evidence)
+            if "fallback:logo" in evidence:
+                break
+    return first_value(evidence, "site_name", clean_text)
 
 
 def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetadata:
@@ -122,14 +162,17 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
     text = decode_html(html, content_type)
     if "<" not in text:
         return PageMetadata()
-    evidence, head = _read(text)
+    evidence, head, roots = _read(text)
     base = _base_url(url, base_href(head))
 
     def to_url(value: str) -> str | None:
         return absolute_url(value, base)
 
-    site_name = first_value(evidence, "site_name", clean_text)
+    _read_fallbacks(evidence, roots, base)
     canonical = first_value(evidence, "url", to_url)
+    site_name = first_value(evidence, "site_name", clean_text)
+    if site_name is None:
+        site_name = _fallback_site_name(evidence, roots, _host(canonical or url))
     names = site_names_for(_host(canonical or url), site_name) | site_names_for(_host(url), None)
 
     def to_title(value: str) -> str | None:
