@@ -301,6 +301,8 @@ CASES = {
             "publishedAt": "2021-03-04T17:22:00Z",
             "author": "Priya Raman",
             "lang": "en-us",
+            # No declared site name: the title's suffix names the host.
+            "siteName": "Energy Monitor",
         },
     ),
     "arc-xp-jsonld-at-end-of-body-author-url-ignored": Page(

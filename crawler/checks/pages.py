@@ -26,7 +26,7 @@ from crawler.checks.soft404 import (
     soft_404_reason,
 )
 from crawler.config import Config
-from crawler.extract import PageMetadata, extract, head_complete
+from crawler.extract import PageMetadata, extract, read_enough
 from crawler.fetch import Fetched, Fetcher, Resolver
 from crawler.fetch.body import media_type
 from crawler.fetch.urls import redact_url
@@ -38,9 +38,11 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
-    """An HTML page is answered once its head is complete; other bodies once they start."""
+    """An HTML page is answered once its head is complete (and, when the head leaves a
+    field empty, a bounded part of its body: :func:`crawler.extract.read_enough`);
+    other bodies once they start."""
     if media_type(headers) in HTML_TYPES:
-        return head_complete(data) or len(data) >= HEAD_CAP
+        return read_enough(data, headers.get("content-type")) or len(data) >= HEAD_CAP
     return len(data) >= FIRST_BYTES
 
 

@@ -14,12 +14,14 @@ The modules read in the order data flows through them:
 ``jsonld``        schema.org JSON-LD (``@graph``, ``@id``, main entity) -> evidence
 ``lenient_json``  ld+json blocks that are not quite JSON
 ``bylines``       author by markup convention, when nothing declared one
-``markup``        attribute helpers shared by the three markup readers
+``markup``        lxml parsing and element helpers shared by the markup readers
+``fallbacks``     date, lead paragraph, image, site name from the visible page
 ``evidence``      the candidate values, keyed by source
 ``normalize``     URLs, text, titles, authors, languages
 ``dates``         any date a page writes -> UTC ISO 8601
 ``trust``         the per-field trust order (the table is in its docstring)
 ``metadata``      :func:`extract` runs the steps above and builds :class:`PageMetadata`
+``reading``       :func:`read_enough`: the crawl's stop rule, head or head and some body
 """
 
 from __future__ import annotations
@@ -27,5 +29,6 @@ from __future__ import annotations
 from crawler.extract.charset import decode_html
 from crawler.extract.head import head_complete
 from crawler.extract.metadata import PageMetadata, extract
+from crawler.extract.reading import read_enough
 
-__all__ = ["PageMetadata", "decode_html", "extract", "head_complete"]
+__all__ = ["PageMetadata", "decode_html", "extract", "head_complete", "read_enough"]

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from bs4 import BeautifulSoup, Tag
-
 from crawler.extract.evidence import Evidence
-from crawler.extract.markup import attribute, text_of
+from crawler.extract.markup import Element, elements, text_of
 from crawler.extract.normalize import clean_text
 
+_BIO = re.compile(r"bio|description|about|summary", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"^[^\d|@:/<>{}()]{3,80}$")
 _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|posted by|words by|author|authors|di|por|von|par)\s*:?\s+", re.I
@@ -49,17 +48,61 @@ def looks_like_name(text: str) -> bool:
     return True
 
 
-def read_bylines(soup: BeautifulSoup, evidence: Evidence) -> None:
+def _classed(element: Element, word: str) -> bool:
+    return word in (element.get("class") or "").lower()
+
+
+def _by_rel(root: Element) -> list[Element]:
+    """``a[rel~=author]`` and ``link[rel~=author][title]``."""
+    return [
+        element
+        for element in elements(root, "a", "link")
+        if "author" in (element.get("rel") or "").lower().split()
+        and (element.tag == "a" or element.get("title") is not None)
+    ]
+
+
+def _author_links(root: Element) -> list[Element]:
+    """Links classed ``author`` or inside an element classed ``author``, but not in a bio.
+
+    An author box's biography links to the outlets and books it names; those
+    are not the author.
+    """
+    links = []
+    for link in elements(root, "a"):
+        ancestors = list(link.iterancestors())
+        if not (_classed(link, "author") or any(_classed(up, "author") for up in ancestors)):
+            continue
+        if not any(_BIO.search(up.get("class") or "") for up in ancestors):
+            links.append(link)
+    return links
+
+
+def _author_pages(root: Element) -> list[Element]:
+    """Links to an ``/author/`` page."""
+    return [link for link in elements(root, "a") if "/author/" in (link.get("href") or "").lower()]
+
+
+def _bylines(root: Element) -> list[Element]:
+    """Elements classed ``byline`` or ``author``."""
+    return [
+        element
+        for element in elements(root)
+        if _classed(element, "byline") or _classed(element, "author")
+    ]
+
+
+def read_bylines(root: Element, evidence: Evidence) -> None:
     """Record bylines found by markup conventions; costly, so only run when needed."""
-    candidates: list[tuple[str, list[Tag]]] = [
-        ("byline:rel", soup.select('a[rel~="author"], link[rel~="author"][title]')),
-        ("byline:class", soup.select('[class*="author" i] a, a[class*="author" i]')),
-        ("byline:href", soup.select('a[href*="/author/" i]')),
-        ("byline:class", soup.select('[class*="byline" i], [class*="author" i]')),
+    candidates: list[tuple[str, list[Element]]] = [
+        ("byline:rel", _by_rel(root)),
+        ("byline:class", _author_links(root)),
+        ("byline:href", _author_pages(root)),
+        ("byline:class", _bylines(root)),
     ]
     for key, tags in candidates:
         for tag in tags:
-            text = clean_text(attribute(tag, "title") if tag.name == "link" else text_of(tag))
+            text = clean_text(tag.get("title") if tag.tag == "link" else text_of(tag))
             if text is None:
                 continue
             text = _BYLINE_PREFIX.sub("", text)

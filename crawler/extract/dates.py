@@ -32,10 +32,10 @@ _ZONES: Final[dict[str, float]] = {
     "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
     "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
-    # US sites write "ET"/"PT" all year; standard time is at most an hour off,
-    # where reading them as UTC would be four to eight hours off.
-    "ET": -5, "CT": -6, "MT": -7, "PT": -8,
 }  # fmt: skip
+# US sites write "ET"/"PT" all year for whichever of standard and daylight time
+# is in force: the offset depends on the date (:func:`_us_offset`).
+_US_STANDARD: Final[dict[str, int]] = {"ET": -5, "CT": -6, "MT": -7, "PT": -8}
 _MONTHS: Final = {
     name: number
     for number, names in enumerate(
@@ -81,11 +81,25 @@ def _format(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _zone(text: str | None) -> timezone | None:
-    """The offset a zone designator names; None for an unknown word."""
+def _us_offset(standard: int, moment: datetime) -> int:
+    """Hours from UTC of a US zone at local wall time ``moment`` (naive).
+
+    Daylight time runs from 2:00 on the second Sunday of March to 2:00 on the
+    first Sunday of November (the rule since 2007).
+    """
+    march = datetime(moment.year, 3, 8 + (6 - date(moment.year, 3, 8).weekday()) % 7, 2)
+    november = datetime(moment.year, 11, 1 + (6 - date(moment.year, 11, 1).weekday()) % 7, 2)
+    return standard + 1 if march <= moment < november else standard
+
+
+def _zone(text: str | None, local: datetime | None = None) -> timezone | None:
+    """The offset a zone designator names at local time ``local``; None for an unknown word."""
     if not text:
         return UTC
     upper = text.upper()
+    if upper in _US_STANDARD:
+        hours = _US_STANDARD[upper]
+        return timezone(timedelta(hours=_us_offset(hours, local) if local else hours))
     if upper in _ZONES:
         return timezone(timedelta(hours=_ZONES[upper]))
     match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})?", upper)
@@ -111,22 +125,14 @@ def _build(parts: dict[str, str | None], month: int) -> str | None:
         hour += 12
     elif meridiem == "am" and hour == 12:
         hour = 0
-    zone = _zone(parts.get("zone"))
-    if zone is None:
-        zone = UTC
     try:
-        moment = datetime(
-            day.year,
-            day.month,
-            day.day,
-            hour,
-            int(parts["minute"] or 0),
+        local = datetime(
+            day.year, day.month, day.day, hour, int(parts["minute"] or 0),
             int(parts.get("second") or 0),
-            tzinfo=zone,
-        )
+        )  # fmt: skip
     except ValueError:
         return None
-    return _format(moment)
+    return _format(local.replace(tzinfo=_zone(parts.get("zone"), local) or UTC))
 
 
 def _from_epoch(text: str) -> str | None:

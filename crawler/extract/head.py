@@ -66,15 +66,26 @@ def _head_end(text: str) -> tuple[int, int] | None:
         position = end.end()
 
 
+def head_end(prefix: bytes) -> int | None:
+    """The byte offset where the head's markup ends in ``prefix``, or None before ``</head>``.
+
+    Case-insensitive; occurrences inside comments and raw-text elements such as
+    ``<script>`` are ignored.
+    """
+    # latin-1 maps every byte to one character, so ASCII markup is found in any
+    # ASCII-compatible encoding without decoding the page first, and character
+    # offsets are byte offsets.
+    cut = _head_end(prefix.decode("latin-1"))
+    return None if cut is None else cut[0]
+
+
 def head_complete(prefix: bytes) -> bool:
     """True once ``</head>`` (or ``<body``) has arrived, so the fetcher can stop reading.
 
     Case-insensitive; occurrences inside comments and raw-text elements such as
     ``<script>`` are ignored.
     """
-    # latin-1 maps every byte to one character, so ASCII markup is found in any
-    # ASCII-compatible encoding without decoding the page first.
-    return _head_end(prefix.decode("latin-1")) is not None
+    return head_end(prefix) is not None
 
 
 def split_document(text: str) -> DocumentParts:

@@ -15,7 +15,9 @@ Shapes handled (https://schema.org, https://www.w3.org/TR/json-ld11/):
 
 The main entity is the first node of an article type (any ``*Article``,
 ``BlogPosting``, ``LiveBlogPosting``, ``Report``...), then of a page type (any
-``*Page``), then any other node that has a headline or a publication date.  A
+``*Page``), then of a media type (``VideoObject``, ``PodcastEpisode``...: its
+``name``, ``uploadDate``, ``author`` and ``thumbnailUrl``/``thumbnail``), then
+any other node that has a headline or a publication date.  A
 field missing from a better-ranked node is taken from the next one, which is how
 Yoast splits an article between its ``Article`` and ``WebPage`` nodes.
 
@@ -34,10 +36,16 @@ from crawler.extract.normalize import to_dimension
 
 MAX_DEPTH: Final = 12  # nesting levels followed; deeper JSON-LD is not metadata
 
-_PAGE_RANK, _ARTICLE_RANK, _OTHER_RANK = 1, 0, 2
+_ARTICLE_RANK, _PAGE_RANK, _MEDIA_RANK, _OTHER_RANK = 0, 1, 2, 3
 _ARTICLE_TYPES: Final = frozenset(
     {"blogposting", "liveblogposting", "socialmediaposting", "report", "discussionforumposting"}
 )
+# What a video or podcast page is about when no article describes it: the item
+# gives the name, uploadDate, author and thumbnail.
+_MEDIA_TYPES: Final = frozenset(
+    {"videoobject", "audioobject", "podcastepisode", "podcastseries", "episode", "clip",
+     "radioepisode", "tvepisode", "musicrecording", "movie"}
+)  # fmt: skip
 
 
 def _types(node: dict[str, Any]) -> list[str]:
@@ -52,6 +60,8 @@ def _rank(node: dict[str, Any]) -> int | None:
         return _ARTICLE_RANK
     if any(name.endswith("page") for name in types):
         return _PAGE_RANK
+    if any(name in _MEDIA_TYPES for name in types):
+        return _MEDIA_RANK
     if node.get("headline") or node.get("datePublished"):
         return _OTHER_RANK
     return None
@@ -108,6 +118,10 @@ class _Graph:
             rank = _rank(node)
             if rank is not None:
                 ranked.append((rank, order, node))
+        if any(rank == _ARTICLE_RANK for rank, _, _ in ranked):
+            # A video embedded in an article is not the page: its author and
+            # dates must not fill the article's gaps.
+            ranked = [item for item in ranked if item[0] != _MEDIA_RANK]
         self.entities = [node for _, _, node in sorted(ranked, key=lambda item: item[:2])]
 
     def resolve(self, value: Any) -> Any:
@@ -221,7 +235,8 @@ def read_linked_data(blocks: Iterable[str], evidence: Evidence) -> None:
     for node in [part_of, *graph.nodes, *graph.ids.values()]:
         if isinstance(node, dict) and "WebSite" in _types(node):
             evidence.add("jsonld:website", _text(node.get("name")))
-    for candidate in graph.images(graph.first("image", "primaryImageOfPage", "thumbnailUrl")):
+    image = graph.first("image", "primaryImageOfPage", "thumbnailUrl", "thumbnail")
+    for candidate in graph.images(image):
         evidence.add("jsonld:image", candidate)
     evidence.add("jsonld:url", _text(graph.first("url")))
     main_entity_of_page = graph.first("mainEntityOfPage")

@@ -80,11 +80,11 @@ def _decode_all(text: str) -> list[Any] | None:
 def loads_lenient(text: str) -> list[Any]:
     """The JSON values of one ld+json block, after a lenient cleanup if needed."""
     stripped = _WRAPPER_END.sub("", _WRAPPER_START.sub("", text.strip()))
-    attempts = [stripped, _relax(stripped)]
-    if "&quot;" in stripped or "&#" in stripped:
-        attempts.append(_relax(html.unescape(stripped)))
-    for attempt in attempts:
-        values = _decode_all(attempt)
-        if values is not None:
-            return values
-    return []
+    values = _decode_all(stripped)
+    if values is None:
+        # The cleanup walks the block character by character in Python: only
+        # the blocks that need it pay for it.
+        values = _decode_all(_relax(stripped))
+    if values is None and ("&quot;" in stripped or "&#" in stripped):
+        values = _decode_all(_relax(html.unescape(stripped)))
+    return values or []

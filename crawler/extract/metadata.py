@@ -1,7 +1,7 @@
 """Assemble :class:`PageMetadata` from a page: the order in which ``extract`` works.
 
 Decode the bytes (``charset``), cut the head (``head``), parse it and a bounded
-body prefix with Beautiful Soup and lxml, let the readers record every candidate
+body prefix with lxml (``markup``), let the readers record every candidate
 (``sources``, ``microdata``, ``jsonld``, and ``bylines`` only when no author was
 declared), then pick each field by the trust order of ``trust``, whose module
 docstring has the table.  Titles lose a suffix or prefix naming the site, so the
@@ -10,18 +10,23 @@ site name and the canonical host are chosen first.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
 from crawler.extract.bylines import read_bylines
 from crawler.extract.charset import decode_html
 from crawler.extract.evidence import Evidence
+from crawler.extract.fallbacks import (
+    read_date_fallbacks,
+    read_image_fallbacks,
+    read_lead_paragraph,
+    read_logo_alt,
+    site_from_title,
+)
 from crawler.extract.head import BODY_PREFIX_CHARS, ld_json_blocks, split_document
 from crawler.extract.jsonld import read_linked_data
+from crawler.extract.markup import Element, elements, parse
 from crawler.extract.normalize import (
     absolute_url,
     clean_lang,
@@ -29,10 +34,8 @@ from crawler.extract.normalize import (
     site_names_for,
     strip_site_name,
 )
-from crawler.extract.sources import BodyStrainer, base_href, read_body, read_head
+from crawler.extract.sources import base_href, read_body, read_head
 from crawler.extract.trust import choose_authors, choose_date, choose_image, first_value
-
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +76,11 @@ class PageMetadata:
         }
 
 
-def _is_amp(soup: BeautifulSoup) -> bool:
+def _is_amp(head: Element | None) -> bool:
     # AMP documents mark themselves with <html ⚡> or <html amp>
     # (https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml).
-    html = soup.find("html")
-    return isinstance(html, Tag) and ("⚡" in html.attrs or "amp" in html.attrs)
+    html = elements(head, "html")[:1] if head is not None else []
+    return any("⚡" in element.attrib or "amp" in element.attrib for element in html)
 
 
 def _host(url: str) -> str | None:
@@ -101,27 +104,57 @@ def _base_url(url: str, declared: str | None) -> str:
         return url
 
 
-def _parse(markup: str, **options: Any) -> BeautifulSoup:
-    # An XHTML declaration would make Beautiful Soup warn that XML is parsed as
-    # HTML; browsers parse such pages as HTML too, so it is simply dropped.
-    return BeautifulSoup(_XML_DECLARATION.sub("", markup), "lxml", **options)
-
-
-def _read(text: str) -> tuple[Evidence, BeautifulSoup]:
+def _read(text: str) -> tuple[Evidence, Element | None, list[Element]]:
     """Every candidate the page offers, and its parsed head."""
     parts = split_document(text)
     evidence = Evidence()
-    head = _parse(parts.head)
-    read_head(head, evidence)
+    head = parse(parts.head)
+    if head is not None:
+        read_head(head, evidence)
     read_linked_data(ld_json_blocks(text), evidence)
-    soups = [head]
+    roots = [head]
     if parts.body:
-        soups.append(_parse(parts.body[:BODY_PREFIX_CHARS], parse_only=BodyStrainer()))
-        read_body(soups[-1], evidence)
+        roots.append(parse(parts.body[:BODY_PREFIX_CHARS]))
+        if roots[-1] is not None:
+            read_body(roots[-1], evidence)
     if choose_authors(evidence) is None:
-        for soup in soups:
-            read_bylines(soup, evidence)
-    return evidence, head
+        for root in roots:
+            if root is not None:
+                read_bylines(root, evidence)
+    return evidence, head, [root for root in roots if root is not None]
+
+
+def _read_fallbacks(evidence: Evidence, roots: list[Element], base: str) -> None:
+    """What the visible page says, for each field no declared source gave (``fallbacks``)."""
+    readers = (
+        (lambda: first_value(evidence, "description", clean_text), read_lead_paragraph),
+        (lambda: choose_image(evidence, base), read_image_fallbacks),
+        (lambda: choose_date(evidence, "published_at"), read_date_fallbacks),
+    )
+    for answer, reader in readers:
+        # The body first, when the head closed: the head has no article.
+        for root in reversed(roots):
+            if answer() is not None:
+                break
+            reader(root, evidence)
+
+
+def _fallback_site_name(evidence: Evidence, roots: list[Element], host: str | None) -> str | None:
+    """The site name from the title's suffix, else from the logo's alt text."""
+    headlines = [
+        value
+        for key in ("og:title", "twitter:title", "jsonld:headline", "html:h1")
+        for value in evidence.get(key)
+        if isinstance(value, str)
+    ]
+    for title in evidence.get("html:title")[:1]:
+        evidence.add("fallback:title-suffix", site_from_title(str(title), headlines, host))
+    if "fallback:title-suffix" not in evidence:
+        for root in roots:
+            read_logo_alt(root, evidence)
+            if "fallback:logo" in evidence:
+                break
+    return first_value(evidence, "site_name", clean_text)
 
 
 def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetadata:
@@ -129,14 +162,17 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
     text = decode_html(html, content_type)
     if "<" not in text:
         return PageMetadata()
-    evidence, head = _read(text)
+    evidence, head, roots = _read(text)
     base = _base_url(url, base_href(head))
 
     def to_url(value: str) -> str | None:
         return absolute_url(value, base)
 
-    site_name = first_value(evidence, "site_name", clean_text)
+    _read_fallbacks(evidence, roots, base)
     canonical = first_value(evidence, "url", to_url)
+    site_name = first_value(evidence, "site_name", clean_text)
+    if site_name is None:
+        site_name = _fallback_site_name(evidence, roots, _host(canonical or url))
     names = site_names_for(_host(canonical or url), site_name) | site_names_for(_host(url), None)
 
     def to_title(value: str) -> str | None:

@@ -16,10 +16,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from bs4 import BeautifulSoup, Tag
-
 from crawler.extract.evidence import Evidence
-from crawler.extract.markup import attribute, text_of, tokens
+from crawler.extract.markup import Element, text_of, tokens
 
 # The item that describes the page, best first: an article, then the page itself
 # or the media it presents.  Pages often wrap <body itemscope itemtype=WebPage>
@@ -40,15 +38,17 @@ _MICRODATA_PROPERTIES: Final = (
 )  # fmt: skip
 
 
-def _microdata_value(tag: Tag) -> str | None:
-    if tag.has_attr("content"):
-        return attribute(tag, "content")
-    if tag.name in _URL_ATTRIBUTES:
-        return attribute(tag, _URL_ATTRIBUTES[tag.name])
-    if tag.name == "time" and tag.has_attr("datetime"):
-        return attribute(tag, "datetime")
-    if tag.name in ("data", "meter") and tag.has_attr("value"):
-        return attribute(tag, "value")
+def _microdata_value(tag: Element) -> str | None:
+    content = tag.get("content")
+    if content is not None:
+        return content
+    name = str(tag.tag)
+    if name in _URL_ATTRIBUTES:
+        return tag.get(_URL_ATTRIBUTES[name])
+    if name == "time" and tag.get("datetime") is not None:
+        return tag.get("datetime")
+    if name in ("data", "meter") and tag.get("value") is not None:
+        return tag.get("value")
     return text_of(tag)
 
 
@@ -59,43 +59,48 @@ class _Items:
     (https://html.spec.whatwg.org/multipage/microdata.html#associating-names-with-items).
     """
 
-    def __init__(self, soup: BeautifulSoup) -> None:
+    def __init__(self, root: Element) -> None:
         self.found = False
-        self.by_owner: dict[int | None, dict[str, list[Tag]]] = {}
-        for tag in soup.find_all(True, attrs={"itemprop": True}):
+        # Keyed by the owner element itself: the dict keeps its lxml proxy alive,
+        # so the same element always hashes the same.
+        self.by_owner: dict[Element | None, dict[str, list[Element]]] = {}
+        for tag in root.xpath("descendant-or-self::*[@itemprop]"):
             self.found = True
-            owner = tag.find_parent(attrs={"itemscope": True})
-            properties = self.by_owner.setdefault(None if owner is None else id(owner), {})
+            owner = next(
+                (parent for parent in tag.iterancestors() if parent.get("itemscope") is not None),
+                None,
+            )
+            properties = self.by_owner.setdefault(owner, {})
             for name in tokens(tag, "itemprop"):
                 properties.setdefault(name, []).append(tag)
 
-    def of(self, scope: Tag | None, name: str) -> list[Tag]:
+    def of(self, scope: Element | None, name: str) -> list[Element]:
         """Property ``name`` of item ``scope``; with None, of no item at all.
 
         Itemprops outside any ``itemscope`` are invalid microdata but common in
         hand-made templates (``<time itemprop=datePublished>``).
         """
-        return self.by_owner.get(None if scope is None else id(scope), {}).get(name.lower(), [])
+        return self.by_owner.get(scope, {}).get(name.lower(), [])
 
-    def names(self, tag: Tag) -> list[str]:
+    def names(self, tag: Element) -> list[str]:
         """The name of an item-valued property (a Person or Organization), or its text."""
-        if not tag.has_attr("itemscope"):
+        if tag.get("itemscope") is None:
             return [_microdata_value(tag) or ""]
         return [_microdata_value(name) or "" for name in self.of(tag, "name")[:1]]
 
 
-def read_microdata(soup: BeautifulSoup, evidence: Evidence) -> None:
+def read_microdata(root: Element, evidence: Evidence) -> None:
     """Record the article item's properties under ``microdata:*`` source keys."""
-    items = _Items(soup)
+    items = _Items(root)
     if not items.found:
         return
-    scopes = soup.find_all(True, attrs={"itemscope": True})
+    scopes: list[Element] = root.xpath("descendant-or-self::*[@itemscope]")
     scope = next(
         (
             scope
             for pattern in _MAIN_ITEMTYPES
             for scope in scopes
-            if pattern.search(attribute(scope, "itemtype") or "")
+            if pattern.search(scope.get("itemtype") or "")
         ),
         None,
     )
@@ -103,7 +108,7 @@ def read_microdata(soup: BeautifulSoup, evidence: Evidence) -> None:
         if scope is None and name == "name":
             continue  # outside any item, "name" names anything at all
         for tag in items.of(scope, name):
-            if name == "image" and tag.has_attr("itemscope"):
+            if name == "image" and tag.get("itemscope") is not None:
                 for url in items.of(tag, "url") + items.of(tag, "contentUrl"):
                     evidence.add("microdata:image", _microdata_value(url))
             else:

@@ -23,6 +23,17 @@ _PLACEHOLDERS: Final = frozenset({"null", "undefined", "none", "false", "about:b
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BY = re.compile(r"^(?:by|por|von|par|di|door)\s*:?\s+", re.IGNORECASE)
 _URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//|^www\.|^[\w.-]+\.[a-z]{2,}/", re.IGNORECASE)
+_NAME_PARTS = re.compile(r"\s*,\s*|\s+[|–—-]\s+")
+# Words of job titles written after a byline's name.
+_ROLE_WORDS: Final = frozenset(
+    {"president", "vice", "vp", "svp", "evp", "director", "editor", "reporter", "correspondent",
+     "writer", "columnist", "contributor", "manager", "chief", "head", "senior", "staff",
+     "analyst", "officer", "ceo", "cto", "cfo", "coo", "founder", "cofounder", "engineer",
+     "lead", "professor", "fellow", "partner", "producer", "principal", "specialist",
+     "strategist", "architect", "scientist", "researcher", "consultant", "advocate",
+     "evangelist", "intern", "journalist", "photographer", "associate", "assistant",
+     "executive", "general", "deputy", "managing", "contributing", "freelance", "host"}
+)  # fmt: skip
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 # Separators that sites put between a headline and their own name in <title>.
 _TITLE_SEPARATORS: Final = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " / ", " ~ ")
@@ -85,12 +96,25 @@ def is_url(value: str) -> bool:
     return bool(_URL_LIKE.match(value))
 
 
+def without_job_title(name: str) -> str:
+    """``Jane Doe, Vice President, Cloud`` -> ``Jane Doe``: the first role word ends the name.
+
+    Only parts after the first are cut, so a name that is itself a role
+    ("Editorial Board") stays, as do several names ("Jane Doe, John Roe").
+    """
+    parts = _NAME_PARTS.split(name)
+    for index, part in enumerate(parts[1:], start=1):
+        if _ROLE_WORDS & set(re.findall(r"[a-z]+", part.lower())):
+            return ", ".join(parts[:index]) if index > 1 else parts[0]
+    return name
+
+
 def clean_author(value: object) -> str | None:
     """A person's or organisation's name, or None for URLs, handles of nothing and essays."""
     text = clean_text(value)
     if text is None or is_url(text):
         return None
-    text = _BY.sub("", text).lstrip("@").strip(" ,;|-")
+    text = without_job_title(_BY.sub("", text).lstrip("@").strip(" ,;|-"))
     if not text or len(text) > AUTHOR_MAX_CHARS or "@" in text:
         return None
     return text
@@ -127,7 +151,8 @@ def to_dimension(value: object) -> int | None:
     return number if number > 0 else None
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """``text`` case-folded, with everything but letters and digits removed."""
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
@@ -135,20 +160,20 @@ def site_names_for(host: str | None, site_name: str | None) -> set[str]:
     """The spellings of a site's own name that may decorate its titles."""
     names: set[str] = set()
     if site_name:
-        squashed = _squash(site_name)
+        squashed = squash(site_name)
         # "The Guardian" also signs its titles "Guardian".
         names.update({squashed, squashed.removeprefix("the")})
     if host:
         host = host.lower().removeprefix("www.").removeprefix("m.").removeprefix("amp.")
-        names.add(_squash(host))
+        names.add(squash(host))
         labels = [label for label in host.split(".") if label]
         if len(labels) > 1:
             labels.pop()  # the top-level domain
         if len(labels) > 1 and labels[-1] in _PUBLIC_SUFFIX_PARTS:
             labels.pop()  # a second-level public suffix such as the "co" of "co.uk"
         if labels:
-            names.add(_squash(labels[-1]))
-            names.add(_squash("".join(labels)))
+            names.add(squash(labels[-1]))
+            names.add(squash("".join(labels)))
     names.discard("")
     return names
 
@@ -159,10 +184,10 @@ def strip_site_name(title: str, names: set[str]) -> str:
         return title
     for separator in _TITLE_SEPARATORS:
         head, found, tail = title.rpartition(separator)
-        if found and head.strip() and _squash(tail) in names:
+        if found and head.strip() and squash(tail) in names:
             return strip_site_name(head.strip(), names)
     for separator in _PREFIX_SEPARATORS:
         head, found, tail = title.partition(separator)
-        if found and tail.strip() and _squash(head) in names:
+        if found and tail.strip() and squash(head) in names:
             return tail.strip()
     return title

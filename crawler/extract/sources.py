@@ -22,62 +22,33 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from bs4 import BeautifulSoup, Tag
-from bs4.filter import SoupStrainer
-
 from crawler.extract.evidence import Evidence, ImageCandidate
-from crawler.extract.markup import attribute, text_of, tokens
+from crawler.extract.markup import Element, elements, has_ancestor, text_of, tokens
 from crawler.extract.microdata import read_microdata
 from crawler.extract.normalize import clean_text, to_dimension
 
-_BODY_TAGS: Final = frozenset({"h1", "time", "meta", "link"})
-# Class, rel or href fragments that mark a byline (class="byline", rel="author",
-# href="/author/...").
-_BODY_MARKERS: Final = ("author", "byline")
+XML_LANG: Final = "{http://www.w3.org/XML/1998/namespace}lang"
 _PARSELY_PAGE_KEYS: Final = {
     "title": "parsely-title", "link": "parsely-link", "image_url": "parsely-image-url",
     "pub_date": "parsely-pub-date", "author": "parsely-author", "type": "parsely-type",
 }  # fmt: skip
 
 
-class BodyStrainer(SoupStrainer):
-    """Builds only the body elements metadata fallbacks read, to keep big pages fast."""
-
-    def allow_tag_creation(
-        self,
-        nsprefix: str | None,
-        name: str,
-        attrs: dict[str, str] | None,  # type: ignore[override]
-    ) -> bool:
-        if name in _BODY_TAGS:
-            return True
-        attributes = attrs or {}
-        if "itemprop" in attributes or "itemscope" in attributes:
-            return True
-        marked = " ".join(str(attributes.get(key, "")) for key in ("class", "rel", "href"))
-        return any(marker in marked.lower() for marker in _BODY_MARKERS)
-
-    def allow_string_creation(self, string: str) -> bool:
-        return False
-
-
-def _read_meta(soup: BeautifulSoup, evidence: Evidence, *, in_body: bool) -> None:
+def _read_meta(root: Element, evidence: Evidence, *, in_body: bool) -> None:
     images: list[dict[str, str]] = []
-    for meta in soup.find_all("meta"):
-        content = attribute(meta, "content")
+    for meta in elements(root, "meta"):
+        content = meta.get("content")
         if content is None:
-            content = attribute(meta, "value")
+            content = meta.get("value")
         if content is None or not content.strip():
             continue
         sources = ["property", "name", "http-equiv"]
         # In the body, <meta itemprop> belongs to whichever item surrounds it (an
         # embedded video, a related story); module microdata reads it in scope.
-        if not in_body and meta.find_parent("body") is None:
+        if not in_body and not has_ancestor(meta, "body"):
             sources.append("itemprop")
         keys = {
-            key.strip().lower()
-            for source in sources
-            for key in (attribute(meta, source) or "").split()
+            key.strip().lower() for source in sources for key in (meta.get(source) or "").split()
         }
         for key in sorted(keys):
             evidence.add(key, content)
@@ -126,9 +97,9 @@ def _read_parsely_page(content: str, evidence: Evidence) -> None:
             evidence.add("parsely-author", author)
 
 
-def _read_links(soup: BeautifulSoup, evidence: Evidence) -> None:
-    for link in soup.find_all("link"):
-        href = attribute(link, "href")
+def _read_links(root: Element, evidence: Evidence) -> None:
+    for link in elements(root, "link"):
+        href = link.get("href")
         if not href:
             continue
         for rel in tokens(link, "rel"):
@@ -136,45 +107,47 @@ def _read_links(soup: BeautifulSoup, evidence: Evidence) -> None:
                 evidence.add(f"link:{rel}", href)
 
 
-def _read_document(soup: BeautifulSoup, evidence: Evidence) -> None:
-    html = soup.find("html")
-    if isinstance(html, Tag):
-        evidence.add("html:lang", attribute(html, "lang") or attribute(html, "xml:lang"))
-    for title in soup.find_all("title"):
-        if title.find_parent("svg") is None:
+def _read_document(root: Element, evidence: Evidence) -> None:
+    for html in elements(root, "html")[:1]:
+        evidence.add("html:lang", html.get("lang") or html.get(XML_LANG) or html.get("xml:lang"))
+    for title in elements(root, "title"):
+        if not has_ancestor(title, "svg"):
             evidence.add("html:title", text_of(title))
             break
 
 
-def _read_body_fallbacks(soup: BeautifulSoup, evidence: Evidence) -> None:
-    for heading in soup.find_all("h1"):
+def _read_body_fallbacks(root: Element, evidence: Evidence) -> None:
+    for heading in elements(root, "h1"):
         evidence.add("html:h1", clean_text(text_of(heading)))
-    times = soup.find_all("time", attrs={"pubdate": True}) + soup.find_all(
-        "time", attrs={"datetime": True}
-    )
-    for time in times:
-        evidence.add("html:time", attribute(time, "datetime"))
+    times = elements(root, "time")
+    for attribute in ("pubdate", "datetime"):
+        for time in times:
+            if time.get(attribute) is not None:
+                evidence.add("html:time", time.get("datetime"))
 
 
-def base_href(soup: BeautifulSoup) -> str | None:
+def base_href(root: Element | None) -> str | None:
     """The document's ``<base href>``, if it declares one."""
-    base = soup.find("base", href=True)
-    return attribute(base, "href") if isinstance(base, Tag) else None
+    if root is None:
+        return None
+    return next(
+        (href for base in elements(root, "base") if (href := base.get("href")) is not None), None
+    )
 
 
-def read_head(soup: BeautifulSoup, evidence: Evidence) -> None:
+def read_head(root: Element, evidence: Evidence) -> None:
     """Record what the parsed head declares (and the body, if the head never closed)."""
-    _read_document(soup, evidence)
-    _read_markup(soup, evidence, in_body=False)
+    _read_document(root, evidence)
+    _read_markup(root, evidence, in_body=False)
 
 
-def read_body(soup: BeautifulSoup, evidence: Evidence) -> None:
+def read_body(root: Element, evidence: Evidence) -> None:
     """Record what a parsed body prefix adds: stray meta tags, microdata, h1, time."""
-    _read_markup(soup, evidence, in_body=True)
+    _read_markup(root, evidence, in_body=True)
 
 
-def _read_markup(soup: BeautifulSoup, evidence: Evidence, *, in_body: bool) -> None:
-    _read_meta(soup, evidence, in_body=in_body)
-    _read_links(soup, evidence)
-    read_microdata(soup, evidence)
-    _read_body_fallbacks(soup, evidence)
+def _read_markup(root: Element, evidence: Evidence, *, in_body: bool) -> None:
+    _read_meta(root, evidence, in_body=in_body)
+    _read_links(root, evidence)
+    read_microdata(root, evidence)
+    _read_body_fallbacks(root, evidence)

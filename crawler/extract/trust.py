@@ -18,18 +18,20 @@ title         og:title, twitter:title, JSON-LD headline/name, parsely-title,
               headline, ``<title>``, microdata name, ``<h1>``
 description   og:description, twitter:description, meta description, JSON-LD
               description, DC/dcterms.description, sailthru.description,
-              microdata description
+              microdata description; then the article's lead paragraph
 url           ``<link rel=canonical>``, og:url, JSON-LD url/mainEntityOfPage,
               parsely-link, twitter:url, microdata mainEntityOfPage/url
 amp_url       ``<link rel=amphtml>``
 image         og:image (with its own og:image:width/height), twitter:image,
               JSON-LD image (with its ImageObject size), microdata image,
-              parsely-image-url, sailthru.image.full, ``<link rel=image_src>``
+              parsely-image-url, sailthru.image.full, ``<link rel=image_src>``;
+              then a ``<video poster>``, the article's first large image
 published_at  JSON-LD datePublished, article:published_time (and og: variants),
               parsely-pub-date, sailthru.date, pubdate/publishdate/date metas,
               DC.date(.issued), dcterms.issued/created/date, microdata
               datePublished, JSON-LD dateCreated/uploadDate,
-              citation_publication_date, ``<time pubdate>``, ``<time datetime>``
+              citation_publication_date, ``<time pubdate>``, ``<time datetime>``;
+              then a date-classed ``<abbr title>``, a date-classed text
 modified_at   JSON-LD dateModified, article:modified_time, og:updated_time,
               dcterms.modified, microdata dateModified, last-modified meta
 author        JSON-LD author (Person/Organization names, ``@id`` resolved,
@@ -39,13 +41,17 @@ author        JSON-LD author (Person/Organization names, ``@id`` resolved,
               and byline class conventions
 site_name     og:site_name, JSON-LD publisher.name, application-name, JSON-LD
               WebSite name, apple-mobile-web-app-title, meta publisher,
-              DC/dcterms.publisher, microdata publisher
+              DC/dcterms.publisher, microdata publisher; then the site name
+              beside the headline in ``<title>``, the logo's alt text
 lang          ``<html lang>``, og:locale (``en_US`` -> ``en-US``), meta
               content-language, DC/dcterms.language, JSON-LD inLanguage,
               microdata inLanguage
 type          og:type, JSON-LD @type (article types -> "article", page types ->
               "website", others lower-cased)
 ============  ==============================================================
+
+The entries after "then" are fallbacks from the visible page (``fallbacks``),
+read only when no source before them gave the field.
 
 Normalisation (``normalize``, ``dates``): URLs are made absolute against
 ``<base href>`` and the page URL; text has entities decoded and whitespace
@@ -76,7 +82,7 @@ TRUST: Final[dict[str, tuple[str, ...]]] = {
     "description": (
         "og:description", "twitter:description", "description", "jsonld:description",
         "dc.description", "dcterms.description", "sailthru.description",
-        "microdata:description",
+        "microdata:description", "fallback:lead",
     ),
     "url": (
         "link:canonical", "og:url", "jsonld:url", "parsely-link", "twitter:url",
@@ -86,6 +92,7 @@ TRUST: Final[dict[str, tuple[str, ...]]] = {
     "image": (
         "og:image:image", "twitter:image", "twitter:image:src", "jsonld:image", "microdata:image",
         "parsely-image-url", "sailthru.image.full", "sailthru.image", "link:image_src",
+        "fallback:poster", "fallback:image",
     ),
     "published_at": (
         "jsonld:datePublished", "article:published_time", "og:article:published_time",
@@ -93,7 +100,7 @@ TRUST: Final[dict[str, tuple[str, ...]]] = {
         "publishdate", "publish-date", "publish_date", "article.published", "datepublished",
         "date", "dc.date.issued", "dc.date", "dcterms.issued", "dcterms.created", "dcterms.date",
         "microdata:datePublished", "jsonld:dateCreated", "microdata:dateCreated",
-        "citation_publication_date", "html:time",
+        "citation_publication_date", "html:time", "fallback:date-title", "fallback:date",
     ),
     "modified_at": (
         "jsonld:dateModified", "article:modified_time", "og:article:modified_time",
@@ -108,7 +115,7 @@ TRUST: Final[dict[str, tuple[str, ...]]] = {
     "site_name": (
         "og:site_name", "jsonld:publisher", "application-name", "jsonld:website",
         "apple-mobile-web-app-title", "publisher", "dc.publisher", "dcterms.publisher",
-        "microdata:publisher",
+        "microdata:publisher", "fallback:title-suffix", "fallback:logo",
     ),
     "lang": (
         "html:lang", "og:locale", "content-language", "dc.language", "dcterms.language",

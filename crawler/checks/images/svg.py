@@ -9,6 +9,13 @@ another XML document is "not an image".  Lengths convert to CSS pixels (96 per i
 em and ex taken as 16px and 8px, the browser defaults); a missing or percentage
 size falls back on the viewBox, keeping its aspect ratio when one side is given.
 When the size is known the document must end with the root's end tag.
+
+Strict where browsers are strict (measured in Chromium 156 with ``<img>``): a
+lowercase ``viewbox`` is ignored (SVG files are XML, attribute names are
+case-sensitive; only the HTML parser fixes the case of inline ``<svg>``), and a file
+cut before ``</svg>`` or with a ``<`` in an attribute value is a broken image, so
+each is reported as unusable, with the reason, rather than given a size no browser
+shows.
 """
 
 from __future__ import annotations
@@ -216,7 +223,11 @@ def size_of(attributes: dict[str, str]) -> tuple[int, int]:
     box = view_box(attributes.get("viewBox"))
     if width is None or height is None:
         if box is None:
-            raise ImageError("SVG: no width and height, and no viewBox")
+            miscased = next((key for key in attributes if key.lower() == "viewbox"), None)
+            hint = f" ({miscased!r} is ignored: attribute names are case-sensitive)"
+            raise ImageError(
+                "SVG: no width and height, and no viewBox" + (hint if miscased else "")
+            )
         if width is not None:
             height = width * box[1] / box[0]
         elif height is not None:
