@@ -152,3 +152,26 @@ def test_diff_marks_a_missing_final_newline() -> None:
 def test_diff_survives_undecodable_bytes() -> None:
     diff = unified_diff("a.md", b"caf\xe9\n", b"cafe\n")
     assert "-caf\ufffd\n" in diff and "+cafe\n" in diff
+
+
+def test_the_new_version_of_a_private_file_is_never_readable_by_others(tmp_path: Path) -> None:
+    from crawler.write import atomic
+
+    target = tmp_path / "private.md"
+    target.write_text("old")
+    target.chmod(0o600)
+    seen: list[int] = []
+    original = atomic._create_temporary
+
+    def watching(path: Path, mode: int) -> tuple[Path, int]:
+        temporary, descriptor = original(path, mode)
+        seen.append(stat.S_IMODE(os.fstat(descriptor).st_mode))
+        return temporary, descriptor
+
+    atomic._create_temporary = watching  # type: ignore[assignment]
+    try:
+        write_atomic(target, b"new")
+    finally:
+        atomic._create_temporary = original  # type: ignore[assignment]
+    assert seen == [0o600]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

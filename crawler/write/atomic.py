@@ -109,7 +109,9 @@ def _stage(write: PendingWrite) -> Path:
     except FileNotFoundError:
         original = None
         target.parent.mkdir(parents=True, exist_ok=True)
-    temporary, descriptor = _create_temporary(target)
+    # Never wider than the original, even for the moment before its mode is copied.
+    mode = _NEW_FILE_MODE if original is None else stat.S_IMODE(original.st_mode) & 0o777
+    temporary, descriptor = _create_temporary(target, mode)
     try:
         with open(descriptor, "wb", closefd=True) as handle:
             handle.write(write.data)
@@ -141,12 +143,12 @@ def is_leftover_temporary(name: str, siblings: Collection[str]) -> bool:
     return match is not None and match.group(1) in siblings
 
 
-def _create_temporary(target: Path) -> tuple[Path, int]:
+def _create_temporary(target: Path, mode: int) -> tuple[Path, int]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return temporary, os.open(temporary, flags, _NEW_FILE_MODE)
+            return temporary, os.open(temporary, flags, mode)
         except FileExistsError:
             continue
 
