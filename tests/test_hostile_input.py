@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli import _config_from, build_parser
+from crawler.cli import build_parser, config_from
 from crawler.config import ConnectTo
 
 GOOD = """---
@@ -142,7 +142,7 @@ def test_no_state_keeps_connect_to_and_exclude_from_the_command_line() -> None:
             *("--connect-to", "a.test:443:127.0.0.1:8443", "--exclude", "^https://skip"),
         ]
     )
-    config = _config_from(args)
+    config = config_from(args)
     assert config.state is None
     assert config.connect_to == (ConnectTo("a.test", 443, "127.0.0.1", 8443),)
     assert config.exclude == ("^https://skip",)
