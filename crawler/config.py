@@ -72,6 +72,7 @@ class Config:
     """Everything a crawl can be told.  See crawler.defaults for units."""
 
     concurrency: int = defaults.CONCURRENCY
+    workers: int | None = defaults.WORKERS  # None: one per CPU for runs big enough
     per_host: int = defaults.PER_HOST
     min_interval: float = defaults.MIN_INTERVAL
     timeout: float = defaults.TIMEOUT
@@ -108,6 +109,8 @@ class Config:
             value = getattr(self, item.name)
             if isinstance(value, float) and not math.isfinite(value):
                 raise UsageError(f"{item.name.replace('_', '-')} must be a finite number")
+        if self.workers is not None and self.workers < 1:
+            raise UsageError("workers must be at least 1")
         for name in ("concurrency", "per_host"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import random
+import os
 import shlex
 import sys
 import threading
@@ -31,16 +31,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.checks.links import check_links
 from crawler.checks.plan import Limits, deferred, plan_checks
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
+from crawler.defaults import WORKERS_FROM
 from crawler.enrich.results import FieldResult, result_of
-from crawler.fetch import Fetcher, Resolver
+from crawler.fetch import Resolver
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import Result
 from crawler.read.article import UrlKind
 from crawler.read.discover import discover
+from crawler.run.inline import InlineTransport
+from crawler.run.local import LocalTransport
 from crawler.run.recorder import Recorder
 from crawler.run.records import (
     CrawlOptions,
@@ -50,6 +52,7 @@ from crawler.run.records import (
     LinkRow,
     utc_stamp,
 )
+from crawler.run.transport import CheckAnswer, CheckRequest, Transport
 from crawler.run.writeback import (
     FileLimits,
     Prepared,
@@ -184,38 +187,36 @@ async def _crawl(
         for key in keys:
             waiting.setdefault(key, []).append(index)
 
-    def answer(url: str, check: UrlCheck) -> None:
+    def resolve(url: str, check: UrlCheck) -> None:
         checks[url] = check
         for index in waiting.pop(url, ()):
             writer.pending[index] -= 1
             if not writer.pending[index]:
                 writer.submit(index, articles[index])
 
-    def checked(url: str, check: UrlCheck) -> None:
-        recorder.check(url, check)
-        answer(url, check)
-
     tick = progress(len(plan.to_check)) if progress is not None else None
     loop = asyncio.get_running_loop()
     deadline = None if config.max_duration is None else loop.time() + config.max_duration
+    answered: set[str] = set()
+
+    def on_answer(answer: CheckAnswer) -> None:
+        answered.add(answer.url)
+        recorder.check(answer.url, answer.check)
+        resolve(answer.url, answer.check)
+        if tick is not None:
+            tick()
+
+    requests = [
+        CheckRequest(url, kind, memory.checks.get(url)) for url, kind in plan.to_check.items()
+    ]
+    transport = _transport(config, len(requests), resolver, deadline)
     async with writer.running():
         for index, article in enumerate(articles):
             if writer.pending.get(index) == 0:
                 writer.submit(index, article)
-        async with Fetcher(config, resolver=resolver) as fetcher:
-            done = await check_links(
-                fetcher,
-                plan.to_check,
-                config.concurrency,
-                tick,
-                soft_404_probe=config.soft404_probe,
-                rng=random.Random(config.seed),
-                previous=memory.checks,
-                deadline=deadline,
-                on_result=checked,
-            )
-        for url in plan.to_check.keys() - done.keys():
-            answer(url, deferred(url, memory.checks.get(url), "--max-duration reached"))
+        await transport.run(requests, on_answer)
+        for url in plan.to_check.keys() - answered:
+            resolve(url, deferred(url, memory.checks.get(url), "--max-duration reached"))
     finished = datetime.now(UTC)
     outcomes = iter(writer.outcomes(articles, memory.fresh))
     for item in read:  # in discovery order
@@ -245,6 +246,18 @@ async def _crawl(
         await recorder.finish(run.finished_at, counts)
         run.history = await store.history(per_url)
         run.trend = [item for item in await store.runs(30) if item.id != recorder.run_id]
+
+
+def _transport(
+    config: Config, urls: int, resolver: Resolver | None, deadline: float | None
+) -> Transport:
+    """Where the checks run: this process, or worker processes that share the hosts."""
+    workers = config.workers
+    if workers is None:
+        workers = (os.cpu_count() or 1) if urls >= WORKERS_FROM else 1
+    if workers == 1 or resolver is not None:  # a resolver object cannot cross processes
+        return InlineTransport(config, resolver=resolver, deadline=deadline)
+    return LocalTransport(config, workers, deadline=deadline)
 
 
 def _links_of(article: ReadArticle) -> list[LinkRecord]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from crawler.cli.options import (
 )
 from crawler.cli.tools import REPORT_FORMATS, command_extract, command_probe, command_report
 from crawler.errors import CrawlerError, LockHeld, StorageError
+from crawler.logs import configure
 
 EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE = 2, 3, 4
 log = logging.getLogger("crawler")
@@ -135,20 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(quiet: bool, verbose: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine())
-    log.handlers[:] = [handler]
-    log.propagate = False
     if quiet:
-        log.setLevel(logging.ERROR)
+        configure(logging.ERROR)
     else:
-        log.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
-
-
-class _OneLine(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        message = " ".join(record.getMessage().split())
-        return f"crawler: {record.levelname.lower()}: {message}"
+        configure({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

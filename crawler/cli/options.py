@@ -71,6 +71,12 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         help="do not request a random path per host to recognise soft 404s",
     )
     add("--concurrency", type=int, metavar="N", help="URL checks in flight at once")
+    add(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="check URLs in N processes (default: one per CPU, for runs of 500+ URLs)",
+    )
     add("--state", type=Path, metavar="FILE", help="the state store (default: .crawler-state.db)")
     add("--no-state", action="store_true", help="remember nothing between runs")
     add(
@@ -168,6 +174,7 @@ def config_from(args: argparse.Namespace) -> Config:
             "cacert",
             "allow_private",
             "concurrency",
+            "workers",
             "per_host",
             "min_interval",
             "timeout",

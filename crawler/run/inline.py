@@ -1,0 +1,70 @@
+"""The in-process transport: the checks run in the coordinator's own event loop.
+
+``--workers 1``, and small runs whatever ``--workers`` says by default: one
+Fetcher, one frontier, no process to start.  The same worker code
+(:func:`crawler.checks.links.check_links`) runs inside every worker process of
+the other transports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+
+from crawler.checks.links import check_links
+from crawler.checks.url_check import UrlCheck
+from crawler.config import Config
+from crawler.fetch import Fetcher, Resolver
+from crawler.run.transport import CheckAnswer, CheckRequest, OnAnswer
+
+
+class InlineTransport:
+    """:class:`~crawler.run.transport.Transport` in the coordinator's process."""
+
+    def __init__(
+        self, config: Config, *, resolver: Resolver | None = None, deadline: float | None = None
+    ) -> None:
+        self._config = config
+        self._resolver = resolver
+        self._deadline = deadline  # the event loop's clock; None: no --max-duration
+
+    async def run(self, requests: Sequence[CheckRequest], on_answer: OnAnswer) -> None:
+        await check_requests(self._config, requests, on_answer, self._deadline, self._resolver)
+
+
+async def check_requests(
+    config: Config,
+    requests: Sequence[CheckRequest],
+    on_answer: OnAnswer,
+    deadline: float | None,
+    resolver: Resolver | None = None,
+) -> None:
+    """Check ``requests`` over one Fetcher, calling ``on_answer`` as each is known."""
+
+    def answered(url: str, check: UrlCheck) -> None:
+        on_answer(CheckAnswer(url, check))
+
+    targets = {request.url: request.kind for request in requests}
+    previous = {request.url: request.previous for request in requests if request.previous}
+    async with Fetcher(config, resolver=resolver) as fetcher:
+        await check_links(
+            fetcher,
+            targets,
+            config.concurrency,
+            soft_404_probe=config.soft404_probe,
+            rng=random.Random(config.seed),
+            previous=previous,
+            deadline=deadline,
+            on_result=answered,
+        )
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` on this event loop's clock (None: no deadline)."""
+    if deadline is None:
+        return None
+    return max(0.0, deadline - asyncio.get_running_loop().time())
+
+
+__all__ = ["InlineTransport", "check_requests", "remaining"]

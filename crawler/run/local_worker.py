@@ -1,0 +1,49 @@
+"""One worker process of the local transport: ``python -m crawler.run.local_worker``.
+
+Reads its header and requests from stdin (see :mod:`crawler.run.local`), checks
+them with the same code as a single-process crawl, and writes one JSON line per
+answer to stdout the moment it is known.  It logs to stderr like the crawler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import pickle
+import sys
+from datetime import UTC, datetime
+
+from crawler.config import Config
+from crawler.logs import configure
+from crawler.run.inline import check_requests
+from crawler.run.transport import CheckAnswer, CheckRequest
+
+
+def _answer(answer: CheckAnswer) -> None:
+    line = json.dumps(answer.to_json(datetime.now(UTC)), ensure_ascii=False)
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+async def _work(config: Config, requests: list[CheckRequest], left: float | None) -> None:
+    deadline = None if left is None else asyncio.get_running_loop().time() + left
+    await check_requests(config, requests, _answer, deadline)
+
+
+def main() -> int:
+    lines = sys.stdin.buffer.read().decode("utf-8").splitlines()
+    header = json.loads(lines[0])
+    # The header comes from the coordinator that started this process, over its pipe.
+    config: Config = pickle.loads(base64.b64decode(header["config"]))
+    configure(int(header["logLevel"]))
+    requests = [CheckRequest.from_json(json.loads(line)) for line in lines[1:] if line]
+    try:
+        asyncio.run(_work(config, requests, header["remaining"]))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
