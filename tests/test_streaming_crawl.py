@@ -10,6 +10,7 @@ command without asking again what it had learned.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import signal
@@ -213,3 +214,81 @@ async def test_a_crawl_killed_outright_resumes_without_asking_again(
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["files"] == len(originals)
     assert not [path for path in folder.iterdir() if path.name.endswith(".tmp")]
+
+
+# -- politeness across worker processes ----------------------------------------------------
+
+
+@dataclass
+class TimedSite:
+    """Records, per host, when each request started (the server's clock) and the peak in flight."""
+
+    port: int = 0
+    starts: dict[str, list[float]] = field(default_factory=dict)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+async def timed_site() -> AsyncIterator[TimedSite]:
+    running = TimedSite()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        host = request.host.split(":")[0]
+        loop = asyncio.get_running_loop()
+        running.starts.setdefault(host, []).append(loop.time())
+        running.paths.append(f"{host} {request.path}")
+        running.in_flight[host] = running.in_flight.get(host, 0) + 1
+        running.peak[host] = max(running.peak.get(host, 0), running.in_flight[host])
+        try:
+            if request.path == "/robots.txt":
+                return web.Response(status=404)
+            await asyncio.sleep(0.02)  # the server's own latency: requests overlap
+            return web.Response(text="<html><head><title>t</title></head></html>",
+                                content_type="text/html")  # fmt: skip
+        finally:
+            running.in_flight[host] -= 1
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    assert server.port is not None
+    running.port = server.port
+    try:
+        yield running
+    finally:
+        await server.close()
+
+
+async def test_two_workers_keep_each_hosts_limits_and_ask_each_url_once(
+    timed_site: TimedSite, tmp_path: Path
+) -> None:
+    hosts = [f"w{number}.example" for number in range(10)]
+    hot = "hot.example"
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for number in range(30):
+        first = f"http://{hot}/story{number // 2}"  # two files name each hot story
+        urls = [first, f"http://{hosts[number % 10]}/page{number}"]
+        (folder / f"a{number:02}.md").write_text(
+            f'---\noriginalUrl: "{urls[0]}"\nwebUrl: "{urls[1]}"\n---\n'
+        )
+    command = [
+        *(sys.executable, "-m", "crawler", "crawl", str(folder), "--no-state", "-q"),
+        *("--workers", "2", "--concurrency", "16", "--per-host", "2"),
+        *("--min-interval", "0.2", "--retries", "0", "--no-soft404-probe"),
+    ]
+    for host in [*hosts, hot]:
+        command += ["--connect-to", f"{host}:80:127.0.0.1:{timed_site.port}"]
+    process = await asyncio.create_subprocess_exec(*command)
+    assert await asyncio.wait_for(process.wait(), 60) == 0
+    pages = [line for line in timed_site.paths if not line.endswith("/robots.txt")]
+    assert len(pages) == len(set(pages)) == 45  # each distinct URL once, across workers
+    assert max(timed_site.peak.values()) <= 2
+    for host, starts in timed_site.starts.items():
+        gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+        # 0.2 s between the starts, less what a connection's set-up (or reuse) can shift
+        # one arrival by on a busy machine.
+        assert min(gaps, default=1.0) >= 0.15, (host, gaps)
