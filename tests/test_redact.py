@@ -25,7 +25,9 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from test_cli import outside_block, run_crawler
 
+from crawler.checks.plan import Limits, plan_checks
 from crawler.outcomes import Result
+from crawler.read.article import UrlKind
 from crawler.read.frontmatter import parse_front_matter
 from crawler.state import SqliteStore, UrlCheckRecord
 
@@ -212,3 +214,28 @@ async def test_two_passwords_of_one_url_share_one_stored_record_and_a_failure_wi
     assert {url: item.consecutive_failures for url, item in history.items()} == {one: 1, two: 1}
     dump = _state_dump(tmp_path / "state.db")
     assert ":one@" not in dump and ":two@" not in dump
+
+
+async def test_a_later_batch_with_another_password_replaces_a_success_by_a_failure_only(
+    tmp_path: Path,
+) -> None:
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    urls = [f"https://u:{word}@h.example/" for word in ("one", "two", "three")]
+    async with await SqliteStore.open(tmp_path / "state.db") as store:
+        run_id = await store.begin_run(moment, {})
+        for url, result in zip(urls, (Result.OK, Result.BROKEN, Result.OK), strict=True):
+            await store.record_checks(
+                run_id, [UrlCheckRecord(url=url, result=result, checked_at=moment)]
+            )
+        [kept] = await store.run_checks(run_id)
+        [history] = (await store.history(urls[:1])).values()
+    assert (kept.url, kept.result) == ("https://u:***@h.example/", Result.BROKEN)
+    assert history.consecutive_failures == 1
+
+
+def test_a_resumed_run_counts_a_url_with_a_password_among_those_it_already_checked() -> None:
+    url, stored = "https://u:pw@h.example/", "https://u:***@h.example/"
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    record = UrlCheckRecord(url=stored, result=Result.OK, checked_at=moment)
+    plan = plan_checks({url: UrlKind.PAGE}, {url}, {url: record}, moment, Limits(), done={stored})
+    assert plan.to_check == {} and plan.reused[url].link.url == stored
