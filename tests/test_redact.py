@@ -30,6 +30,7 @@ from crawler.outcomes import Result
 from crawler.read.article import UrlKind
 from crawler.read.frontmatter import parse_front_matter
 from crawler.state import SqliteStore, UrlCheckRecord
+from crawler.state.migrations import MIGRATIONS
 
 HOST = "news.example.com"
 PASSWORD = "s3cret"
@@ -239,3 +240,64 @@ def test_a_resumed_run_counts_a_url_with_a_password_among_those_it_already_check
     record = UrlCheckRecord(url=stored, result=Result.OK, checked_at=moment)
     plan = plan_checks({url: UrlKind.PAGE}, {url}, {url: record}, moment, Limits(), done={stored})
     assert plan.to_check == {} and plan.reused[url].link.url == stored
+
+
+def _make_v2_database_with_passwords(path: Path) -> None:
+    """A state file as crawlers before the fix wrote it: URLs with their passwords."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.executescript(f"{MIGRATIONS[0]};{MIGRATIONS[1]}; PRAGMA user_version = 2;")
+        stamp = "2026-03-01T12:00:00.000000+00:00"
+        connection.execute(
+            "INSERT INTO runs (id, started_at, finished_at) VALUES (1, ?, ?)", (stamp, stamp)
+        )
+        for url, result in (
+            (f"{SECRET}/a", "ok"),
+            ("http://user:other@news.example.com/a", "broken"),
+        ):
+            connection.execute(
+                "INSERT INTO url_checks (run_id, url, result, final_url, detail, checked_at, extra)"
+                " VALUES (1, ?, ?, ?, ?, ?, ?)",
+                (
+                    url,
+                    result,
+                    url + "/",
+                    f"redirect loop at {url}",
+                    stamp,
+                    f'{{"page": {{"url": "{url}"}}}}',
+                ),
+            )
+            connection.execute(
+                "INSERT INTO url_history (url, first_seen, last_result) VALUES (?, ?, ?)",
+                (url, stamp, result),
+            )
+        connection.execute(
+            "INSERT INTO file_links VALUES (1, 'a.md', 'webUrl', ?)", (f"{SECRET}/a",)
+        )
+        connection.execute(
+            "INSERT INTO file_checks VALUES (1, 'a.md', ?, 'ok', '', ?)",
+            (stamp, f'{{"findings": [{{"detail": "canonical is {SECRET}/b"}}]}}'),
+        )
+    finally:
+        connection.close()
+
+
+def _bytes_beside(path: Path) -> bytes:
+    """The database file and whatever SQLite keeps beside it (-wal, -shm, -journal)."""
+    return b"".join(file.read_bytes() for file in path.parent.glob(f"{path.name}*"))
+
+
+async def test_a_state_file_from_before_keeps_no_password_once_opened(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    _make_v2_database_with_passwords(path)
+    assert PASSWORD.encode() in _bytes_beside(path)
+
+    async with await SqliteStore.open(path) as store:
+        found = await store.last_checks([f"{SECRET}/a"])
+        history = await store.history([f"{SECRET}/a"])
+
+    assert found[f"{SECRET}/a"].url == f"http://user:***@{HOST}/a"
+    assert history[f"{SECRET}/a"].url == f"http://user:***@{HOST}/a"
+    assert PASSWORD not in _state_dump(path) and "other" not in _state_dump(path)
+    assert PASSWORD.encode() not in _bytes_beside(path)  # deleted bytes, journal included
