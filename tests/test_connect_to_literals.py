@@ -95,14 +95,15 @@ async def test_with_allow_private_every_spelling_reaches_the_address_as_its_dott
 # -- rules for literal addresses ---------------------------------------------------------
 
 
+@pytest.mark.parametrize("host", ["127.0.0.2", "[::1]"])
 async def test_a_rule_for_a_literal_address_connects_to_its_target(
-    make_fetcher: MakeFetcher, site: FailureSite
+    make_fetcher: MakeFetcher, site: FailureSite, host: str
 ) -> None:
-    # Nothing listens on 127.0.0.2 at that port: only the rule's target answers.
-    rule = f"127.0.0.2:{site.closed_port}:127.0.0.1:{site.port}"
-    link = await _fetch(make_fetcher, f"http://127.0.0.2:{site.closed_port}/ok", rule)
+    # Nothing listens there at that port: only the rule's target answers.
+    rule = f"{host}:{site.closed_port}:127.0.0.1:{site.port}"
+    link = await _fetch(make_fetcher, f"http://{host}:{site.closed_port}/ok", rule)
     assert link.result is Result.OK, link.detail
-    assert ("127.0.0.2", "/ok") in site.state.requests  # the Host header stays the URL's
+    assert (host, "/ok") in site.state.requests  # the Host header stays the URL's
 
 
 async def test_a_rule_for_the_metadata_address_never_lets_a_request_reach_it(

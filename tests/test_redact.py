@@ -25,9 +25,12 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from test_cli import outside_block, run_crawler
 
+from crawler.checks.plan import Limits, plan_checks
 from crawler.outcomes import Result
+from crawler.read.article import UrlKind
 from crawler.read.frontmatter import parse_front_matter
 from crawler.state import SqliteStore, UrlCheckRecord
+from crawler.state.migrations import MIGRATIONS
 
 HOST = "news.example.com"
 PASSWORD = "s3cret"
@@ -212,3 +215,89 @@ async def test_two_passwords_of_one_url_share_one_stored_record_and_a_failure_wi
     assert {url: item.consecutive_failures for url, item in history.items()} == {one: 1, two: 1}
     dump = _state_dump(tmp_path / "state.db")
     assert ":one@" not in dump and ":two@" not in dump
+
+
+async def test_a_later_batch_with_another_password_replaces_a_success_by_a_failure_only(
+    tmp_path: Path,
+) -> None:
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    urls = [f"https://u:{word}@h.example/" for word in ("one", "two", "three")]
+    async with await SqliteStore.open(tmp_path / "state.db") as store:
+        run_id = await store.begin_run(moment, {})
+        for url, result in zip(urls, (Result.OK, Result.BROKEN, Result.OK), strict=True):
+            await store.record_checks(
+                run_id, [UrlCheckRecord(url=url, result=result, checked_at=moment)]
+            )
+        [kept] = await store.run_checks(run_id)
+        [history] = (await store.history(urls[:1])).values()
+    assert (kept.url, kept.result) == ("https://u:***@h.example/", Result.BROKEN)
+    assert history.consecutive_failures == 1
+
+
+def test_a_resumed_run_counts_a_url_with_a_password_among_those_it_already_checked() -> None:
+    url, stored = "https://u:pw@h.example/", "https://u:***@h.example/"
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    record = UrlCheckRecord(url=stored, result=Result.OK, checked_at=moment)
+    plan = plan_checks({url: UrlKind.PAGE}, {url}, {url: record}, moment, Limits(), done={stored})
+    assert plan.to_check == {} and plan.reused[url].link.url == stored
+
+
+def _make_v2_database_with_passwords(path: Path) -> None:
+    """A state file as crawlers before the fix wrote it: URLs with their passwords."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.executescript(f"{MIGRATIONS[0]};{MIGRATIONS[1]}; PRAGMA user_version = 2;")
+        stamp = "2026-03-01T12:00:00.000000+00:00"
+        connection.execute(
+            "INSERT INTO runs (id, started_at, finished_at) VALUES (1, ?, ?)", (stamp, stamp)
+        )
+        for url, result in (
+            (f"{SECRET}/a", "ok"),
+            ("http://user:other@news.example.com/a", "broken"),
+        ):
+            connection.execute(
+                "INSERT INTO url_checks (run_id, url, result, final_url, detail, checked_at, extra)"
+                " VALUES (1, ?, ?, ?, ?, ?, ?)",
+                (
+                    url,
+                    result,
+                    url + "/",
+                    f"redirect loop at {url}",
+                    stamp,
+                    f'{{"page": {{"url": "{url}"}}}}',
+                ),
+            )
+            connection.execute(
+                "INSERT INTO url_history (url, first_seen, last_result) VALUES (?, ?, ?)",
+                (url, stamp, result),
+            )
+        connection.execute(
+            "INSERT INTO file_links VALUES (1, 'a.md', 'webUrl', ?)", (f"{SECRET}/a",)
+        )
+        connection.execute(
+            "INSERT INTO file_checks VALUES (1, 'a.md', ?, 'ok', '', ?)",
+            (stamp, f'{{"findings": [{{"detail": "canonical is {SECRET}/b"}}]}}'),
+        )
+    finally:
+        connection.close()
+
+
+def _bytes_beside(path: Path) -> bytes:
+    """The database file and whatever SQLite keeps beside it (-wal, -shm, -journal)."""
+    return b"".join(file.read_bytes() for file in path.parent.glob(f"{path.name}*"))
+
+
+async def test_a_state_file_from_before_keeps_no_password_once_opened(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    _make_v2_database_with_passwords(path)
+    assert PASSWORD.encode() in _bytes_beside(path)
+
+    async with await SqliteStore.open(path) as store:
+        found = await store.last_checks([f"{SECRET}/a"])
+        history = await store.history([f"{SECRET}/a"])
+
+    assert found[f"{SECRET}/a"].url == f"http://user:***@{HOST}/a"
+    assert history[f"{SECRET}/a"].url == f"http://user:***@{HOST}/a"
+    assert PASSWORD not in _state_dump(path) and "other" not in _state_dump(path)
+    assert PASSWORD.encode() not in _bytes_beside(path)  # deleted bytes, journal included

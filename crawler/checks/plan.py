@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from crawler.checks.reuse import from_record
 from crawler.checks.url_check import UrlCheck
+from crawler.fetch.urls import redact_url
 from crawler.outcomes import LinkResult, Result
 from crawler.read.article import UrlKind
 from crawler.state.store import UrlCheckRecord
@@ -69,7 +70,8 @@ def plan_checks(
     cutoff = now - limits.stale_after if limits.stale_after is not None else None
     for url in targets:
         record = previous.get(url)
-        if url in done and record is not None:
+        # The store names URLs with any password masked, and so does ``done``.
+        if redact_url(url) in done and record is not None:
             plan.reused[url] = from_record(record)
         elif url not in active:
             plan.reused[url] = deferred(url, record, "only fresh files name it")

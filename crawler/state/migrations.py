@@ -13,9 +13,11 @@ pointed at another program's SQLite database is refused instead of altered.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from crawler.errors import CrawlerError, StateError, StorageError
+from crawler.fetch.urls import redact_text, redact_url
 
 APPLICATION_ID = 0x46435257  # "FCRW" (feed crawler), in the database header
 
@@ -81,6 +83,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE file_checks ADD COLUMN outcome TEXT NOT NULL DEFAULT '{}';
     """,
+    # 3: no password in a URL on disk.  Earlier crawlers stored URLs as written;
+    # they are rewritten redacted (https://user:***@host/), the freed bytes zeroed
+    # (secure_delete).  Rows that now share a key keep one of them, as new ones do.
+    """
+    PRAGMA secure_delete = ON;
+    UPDATE OR REPLACE url_checks SET url = redact_url(url), final_url = redact_url(final_url),
+        detail = redact_text(detail), extra = redact_text(extra);
+    UPDATE OR REPLACE url_history SET url = redact_url(url);
+    UPDATE file_links SET url = redact_url(url);
+    UPDATE file_checks SET outcome = redact_text(outcome);
+    """,
 )
 
 
@@ -120,6 +133,9 @@ def migrate(connection: sqlite3.Connection, path: Path) -> int:
             f"{path}: state schema version {found} is newer than this crawler's "
             f"({len(migrations)}); upgrade feed-crawler or use another --state file"
         )
+    # For step 3: SQLite has no function that could find a password in a URL.
+    connection.create_function("redact_url", 1, _text_function(redact_url), deterministic=True)
+    connection.create_function("redact_text", 1, _text_function(redact_text), deterministic=True)
     for version in range(found + 1, len(migrations) + 1):
         try:
             connection.executescript(
@@ -132,4 +148,14 @@ def migrate(connection: sqlite3.Connection, path: Path) -> int:
             raise state_error(
                 path, exc, f"schema migration to version {version} failed: "
             ) from None
+    if found < len(migrations):
+        # In WAL mode the rewritten pages reach the file itself only at a checkpoint.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return found
+
+
+def _text_function(work: Callable[[str], str]) -> Callable[[str | None], str | None]:
+    def apply(value: str | None) -> str | None:
+        return work(value) if isinstance(value, str) else value
+
+    return apply

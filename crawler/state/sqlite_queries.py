@@ -37,6 +37,15 @@ _CHECK_COLUMNS = (
     " content_type, etag, last_modified, bytes_read, checked_at, extra"
 )
 _CHECK_VALUES = ", ".join(f":{name.strip()}" for name in _CHECK_COLUMNS.split(","))
+# A run records its checks in batches: a URL that differs from one already recorded
+# only by its password (the same row, once redacted) replaces it when it failed and
+# the recorded one did not, and is dropped otherwise.
+_REPLACED = ", ".join(f"{name} = excluded.{name}" for name in _CHECK_COLUMNS.split(", "))
+_INSERT_CHECK = (
+    f"INSERT INTO url_checks (run_id, {_CHECK_COLUMNS}) VALUES (:run_id, {_CHECK_VALUES})"
+    f" ON CONFLICT (run_id, url) DO UPDATE SET {_REPLACED}"
+    f" WHERE :failed AND url_checks.result NOT IN ({', '.join(map(repr, _FAILURES))})"
+)
 # One row per check: ok ends a failing streak, a failure starts or extends one,
 # anything else (skipped) leaves the streak alone.
 _UPDATE_HISTORY = """
@@ -123,11 +132,9 @@ def record_checks(
 ) -> None:
     rows = [_check_row(run_id, check) for check in _one_per_shown_url(checks)]
     with transaction(connection):
-        connection.executemany(
-            f"INSERT INTO url_checks (run_id, {_CHECK_COLUMNS}) VALUES (:run_id, {_CHECK_VALUES})",
-            rows,
-        )
-        connection.executemany(_UPDATE_HISTORY, rows)
+        for row in rows:
+            if connection.execute(_INSERT_CHECK, row).rowcount:
+                connection.execute(_UPDATE_HISTORY, row)
 
 
 def _one_per_shown_url(checks: Sequence[UrlCheckRecord]) -> list[UrlCheckRecord]:

@@ -151,6 +151,9 @@ class StateStore(Protocol):
         """Store the checks and update each URL's history, all in one transaction.
 
         A URL is checked at most once per run; recording it twice is a ValueError.
+        No password is kept: every URL is stored, and found, in its redacted form
+        (:func:`crawler.fetch.urls.redact_url`), so URLs that differ only by their
+        password share one record, in which a failure wins.
         """
         ...
 
