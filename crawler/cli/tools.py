@@ -25,14 +25,14 @@ def command_probe(args: argparse.Namespace) -> int:
     from crawler.checks.image_probe import describe_failure, probe_url
     from crawler.checks.images import probe_file
     from crawler.errors import ImageError
-    from crawler.fetch.urls import is_http_url
+    from crawler.fetch.urls import is_http_url, redact_url
 
     target: str = args.target
     if is_http_url(target):
         link, probe = asyncio.run(probe_url(target, config_from(args)))
         reason = describe_failure(link, probe)
         if reason is not None or probe is None or probe.info is None:
-            log.error("%s: %s", target, reason)
+            log.error("%s: %s", redact_url(target), reason)
             return EXIT_FAILURES
         info, bytes_read = probe.info, probe.bytes_read
     else:
@@ -51,7 +51,7 @@ def command_probe(args: argparse.Namespace) -> int:
         if (info.display_width, info.display_height) != (info.width, info.height):
             shown += f" (displayed {info.display_width}x{info.display_height})"
         orientation = f", orientation {info.orientation}" if info.orientation != 1 else ""
-        print(f"{target}: {info.format} {shown}{orientation}; {bytes_read} bytes read")
+        print(f"{redact_url(target)}: {info.format} {shown}{orientation}; {bytes_read} bytes read")
     return EXIT_OK
 
 
@@ -60,14 +60,14 @@ def command_extract(args: argparse.Namespace) -> int:
     from crawler.checks.image_probe import describe_failure
     from crawler.checks.pages import extract_url
     from crawler.extract import extract
-    from crawler.fetch.urls import is_http_url
+    from crawler.fetch.urls import is_http_url, redact_url
 
     target: str = args.target
     if is_http_url(target):
         link, page = asyncio.run(extract_url(target, config_from(args)))
         if page is None:
             reason = describe_failure(link, None) or f"not an HTML page ({link.content_type})"
-            log.error("%s: %s", target, reason)
+            log.error("%s: %s", redact_url(target), reason)
             return EXIT_FAILURES
     else:
         path = Path(target)
