@@ -124,12 +124,17 @@ def _read(text: str) -> tuple[Evidence, Element | None, list[Element]]:
     return evidence, head, [root for root in roots if root is not None]
 
 
+def _instant(value: str | None) -> str | None:
+    return value if value and len(value) > len("YYYY-MM-DD") else None
+
+
 def _read_fallbacks(evidence: Evidence, roots: list[Element], base: str) -> None:
     """What the visible page says, for each field no declared source gave (``fallbacks``)."""
     readers = (
         (lambda: first_value(evidence, "description", clean_text), read_lead_paragraph),
         (lambda: choose_image(evidence, base), read_image_fallbacks),
-        (lambda: choose_date(evidence, "published_at"), read_date_fallbacks),
+        # A bare day may gain its time from the same element's <abbr title>.
+        (lambda: _instant(choose_date(evidence, "published_at")), read_date_fallbacks),
     )
     for answer, reader in readers:
         # The body first, when the head closed: the head has no article.
