@@ -98,7 +98,8 @@ def test_application_name_is_the_site_name_when_open_graph_names_none() -> None:
 
 
 def test_site_name_from_the_logo_alt_text() -> None:
-    body = '<header><a href="/"><img class="site-logo" src="/l.svg" alt="Daily Planet logo"></a></header>'
+    logo = '<img class="site-logo" src="/l.svg" alt="Daily Planet logo">'
+    body = f'<header><a href="/">{logo}</a></header>'
     assert page(body).site_name == "Daily Planet"
 
 
