@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -18,7 +19,7 @@ from conftest import StaticResolver
 
 from crawler.checks.pages import PageChecker, extract_url, page_ready
 from crawler.config import Config, ConnectTo
-from crawler.extract import read_enough
+from crawler.extract import extract, read_enough
 from crawler.extract.reading import BODY_BUDGET
 from crawler.fetch import Fetcher
 
@@ -115,3 +116,18 @@ async def test_crawl_stops_at_the_head_when_the_head_answers_every_field(
     crawled, whole, read = await crawl_and_extract(site, "/full")
     assert crawled == whole
     assert read <= 2 * 16 * 1024
+
+
+SAVED = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+@pytest.mark.parametrize("path", sorted(SAVED.glob("*.html")), ids=lambda path: path.stem)
+def test_what_the_crawl_reads_gives_the_same_answers_as_the_whole_page(path: Path) -> None:
+    # Small reads, so that the stop rule can cut even these small saved pages short.
+    data, headers, read = path.read_bytes(), {"content-type": "text/html"}, b""
+    for start in range(0, len(data), 256):
+        read += data[start : start + 256]
+        if page_ready(headers, read):
+            break
+    url = "https://www.example.com/news/story.html"
+    assert extract(read, url, "text/html") == extract(data, url, "text/html")

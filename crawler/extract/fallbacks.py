@@ -259,7 +259,8 @@ def site_from_title(title: str | None, headlines: list[str], host: str | None) -
     """The site name a ``<title>`` carries after (or before) its headline.
 
     Taken when the part names the host (``| The Verge`` on theverge.com) or when
-    the rest of the title is the page's declared headline (``og:title``).
+    the rest of the title is the page's declared headline (``og:title``), as in
+    Blogger's ``Blog Name: Post title``.
     """
     text = clean_text(title)
     if text is None:
@@ -273,6 +274,7 @@ def site_from_title(title: str | None, headlines: list[str], host: str | None) -
             return tail.strip()
     for separator in (": ", *_TITLE_SEPARATORS):
         head, found, tail = text.partition(separator)
-        if found and head.strip() and tail.strip() and squash(head) in hosts:
+        named = squash(head) in hosts or squash(tail) in squashed_headlines
+        if found and head.strip() and tail.strip() and named:
             return head.strip()
     return None
