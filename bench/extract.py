@@ -35,18 +35,21 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import datetime
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from crawler.extract import PageMetadata, extract, head_complete
+from crawler.checks.pages import page_ready
+from crawler.extract import PageMetadata, extract
 
 CHUNK = 16 * 1024  # bytes per read, as crawler.fetch.client reads bodies
-SHAPES = ("wordpress", "arc", "legacy")
+SHAPES = ("wordpress", "arc", "legacy", "bare")
 VOCABULARY = """
     the a of to and in for on with that is was are as by from at this its their more than
     government minister council company market investors shares growth energy climate
@@ -60,6 +63,8 @@ WORDS = VOCABULARY.split()
 FIRST_NAMES = ("Sarah", "James", "Amina", "Li", "Tomasz", "Priya", "Kwame", "Ines")
 SURNAMES = ("Khan", "Okafor", "Brennan", "Nakamura", "Silva", "Novak", "Hughes", "Lindqvist")
 CONTENT_TYPE = "text/html; charset=utf-8"
+HEADERS = {"content-type": CONTENT_TYPE}
+EASTERN_DST = (3, 11)  # months fully inside (Apr-Oct) or outside daylight time, for "ET"
 
 
 @dataclass(frozen=True)
@@ -194,12 +199,71 @@ def body_html(rng: random.Random, meta: dict[str, str], size: int, byline: bool)
     )
 
 
+def bare_head(rng: random.Random, meta: dict[str, str]) -> list[str]:
+    """A theme with no SEO plugin: a title, a canonical link, styles and scripts, nothing else."""
+    return [
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(meta['title'])} | {escape(meta['site'])}</title>",
+        f'<link rel="canonical" href="{meta["url"]}">',
+        f"<style>{filler(rng, rng.randint(10_000, 30_000), css_rule)}</style>",
+        f"<script>{filler(rng, rng.randint(2_000, 8_000), js_statement)}</script>",
+    ]
+
+
+def bare_truth(meta: dict[str, str]) -> dict[str, object]:
+    """What a bare page says only to readers: its lead, its first image, a local date."""
+    return {"description": meta["lead"], "image": meta["body_image"], "published_at": meta["utc"]}
+
+
+def bare_body(rng: random.Random, meta: dict[str, str], size: int) -> str:
+    """A mega-menu of 20-80 KB before the article; the date in Eastern time, byline with role."""
+    icon = (
+        '<svg viewBox="0 0 24 24"><path d="' + "M12 2l3 7h7l-5.5 4 2 7-6.5-4.5z " * 6 + '"/></svg>'
+    )
+    menu: list[str] = []
+    menu_size = rng.randint(20_000, 80_000)
+    while sum(map(len, menu)) < menu_size:
+        links = "".join(
+            f'<li><a href="/{w}/">{icon}{w.title()}</a></li>' for w in rng.sample(WORDS, 12)
+        )
+        menu.append(f'<div class="mega-menu__column"><ul>{links}</ul></div>')
+
+    def block(r: random.Random) -> str:
+        return "<p>" + " ".join(sentence(r) for _ in range(r.randint(3, 7))) + "</p>\n"
+
+    return (
+        f'<header class="site-header"><a href="/"><img class="logo" src="/logo.svg" '
+        f'alt="{escape(meta["site"])}"></a><nav class="mega-menu">{"".join(menu)}</nav></header>'
+        f"<main><article><h1>{escape(meta['title'])}</h1>"
+        f'<div class="byline">{escape(meta["author"])}, Staff Writer</div>'
+        f'<span class="date">{meta["local"]}</span>'
+        f'<p>{escape(meta["lead"])}</p><figure><img src="{meta["body_image"]}" width="1200" '
+        f'height="675"><figcaption>{sentence(rng)}</figcaption></figure>'
+        f"{filler(rng, size - sum(map(len, menu)), block)}</article></main>"
+        "<footer><p>All rights reserved.</p></footer>"
+    )
+
+
+def eastern(rng: random.Random, day: str) -> tuple[str, str]:
+    """A time of ``day`` as a US page prints it ("July 9, 2021 4:05 PM ET") and in UTC."""
+    moment = datetime.datetime.fromisoformat(day).replace(
+        hour=rng.randint(6, 22), minute=rng.randint(0, 59)
+    )
+    offset = 4 if EASTERN_DST[0] < moment.month < EASTERN_DST[1] else 5
+    utc = moment + datetime.timedelta(hours=offset)
+    local = f"{moment:%B} {moment.day}, {moment.year} {moment.hour % 12 or 12}:{moment:%M %p} ET"
+    return local, f"{utc:%Y-%m-%dT%H:%M:00Z}"
+
+
 def generate(rng: random.Random, index: int) -> Page:
     shape = SHAPES[index % len(SHAPES)]
     site = f"The {rng.choice(WORDS).title()} {rng.choice(('Times', 'Post', 'Herald', 'Chronicle'))}"
     home = f"https://www.news{index % 17}.example/"
     slug = "-".join(rng.choice(WORDS) for _ in range(7))
-    day = f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    month = rng.choice([1, 2, 4, 5, 6, 7, 8, 9, 10, 12])  # not the months daylight time changes
+    day = f"2021-{month:02d}-{rng.randint(1, 28):02d}"
+    local, utc = eastern(rng, day)
     meta = {
         "title": sentence(rng, 7, 14).rstrip("."),
         "description": sentence(rng, 18, 30),
@@ -210,10 +274,24 @@ def generate(rng: random.Random, index: int) -> Page:
         "published": f"{day}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z",
         "modified": f"{day}T23:59:00Z",
         "author": f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
+        "lead": sentence(rng, 20, 40),
+        "body_image": f"https://cdn.example-media.net/{day}/{slug}-body.jpg",
+        "local": local,
+        "utc": utc,
     }
     target = rng.randint(100_000, 290_000)
     head = head_tags(meta, with_author=shape != "legacy")
     tail = ""
+    truth: dict[str, object] = {
+        "title": meta["title"],
+        "description": meta["description"],
+        "url": meta["url"],
+        "image": meta["image"],
+        "published_at": meta["published"],
+        "site_name": site,
+        "author": meta["author"],
+        "lang": "en-GB",
+    }
     if shape == "wordpress":
         styles = filler(rng, rng.randint(20_000, 60_000), css_rule)
         head.append(f'<style id="global-styles">{styles}</style>')
@@ -228,37 +306,41 @@ def generate(rng: random.Random, index: int) -> Page:
         tail = article_ld(rng, meta, graph=False) + (
             f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(blob)}</script>'
         )
-    else:
+    elif shape == "legacy":
         head.append(f"<script>{filler(rng, rng.randint(60_000, 120_000), js_statement)}</script>")
         head.append(f"<style>{filler(rng, 3_000, css_rule)}</style>")
+    else:
+        head = bare_head(rng, meta)
+        truth |= bare_truth(meta)
     opening = '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n' + "\n".join(head) + "\n</head>\n"
     room = max(20_000, target - len(opening) - len(tail))
-    body = body_html(rng, meta, room, byline=True)
-    truth: dict[str, object] = {
-        "title": meta["title"],
-        "description": meta["description"],
-        "url": meta["url"],
-        "image": meta["image"],
-        "published_at": meta["published"],
-        "site_name": site,
-        "author": meta["author"],
-        "lang": "en-GB",
-    }
+    if shape == "bare":
+        body = bare_body(rng, meta, room)
+    else:
+        body = body_html(rng, meta, room, byline=True)
     return Page(shape, f"{opening}<body>{body}{tail}</body>\n</html>\n".encode(), truth)
 
 
-def head_prefix(data: bytes) -> bytes:
-    """The bytes the crawl has read when ``head_complete`` first says yes (16 KiB reads)."""
+def crawl_prefix(data: bytes) -> bytes:
+    """The bytes the crawl has read when its stop rule ``page_ready`` says yes (16 KiB reads)."""
     read = b""
     for start in range(0, len(data), CHUNK):
         read += data[start : start + CHUNK]
-        if head_complete(read):
+        if page_ready(HEADERS, read):
             break
     return read
 
 
+def fresh_prefix(data: bytes) -> bytes:
+    """``crawl_prefix`` as for a page never seen: the stop rule remembers the heads it judged."""
+    verdicts = getattr(sys.modules.get("crawler.extract.reading"), "_verdicts", None)
+    if verdicts is not None:
+        verdicts.clear()
+    return crawl_prefix(data)
+
+
 def head_only(page: Page) -> PageMetadata:
-    return extract(head_prefix(page.data), "https://bench.example/", CONTENT_TYPE)
+    return extract(fresh_prefix(page.data), "https://bench.example/", CONTENT_TYPE)
 
 
 def whole(page: Page) -> PageMetadata:
@@ -286,7 +368,7 @@ def main() -> None:
     pages = [generate(rng, index) for index in range(args.pages)]
     sizes = [len(page.data) for page in pages]
     total = sum(sizes)
-    read = [len(head_prefix(page.data)) for page in pages]
+    read = [len(crawl_prefix(page.data)) for page in pages]
     print(
         f"{len(pages)} pages, {min(sizes) // 1000}-{max(sizes) // 1000} KB "
         f"(mean {statistics.mean(sizes) / 1000:.0f} KB), {total / 1e6:.1f} MB; "
@@ -294,7 +376,7 @@ def main() -> None:
     )
     shapes = {shape: [page for page in pages if page.shape == shape] for shape in SHAPES}
     print(
-        f"{'':12} {'pages/s':>8} {'MB/s':>7} {'KB parsed/page':>15}"
+        f"{'':12} {'pages/s':>8} {'MB/s':>7} {'KB read/page':>15}"
         + "".join(f"{shape + ' pages/s':>20}" for shape in SHAPES)
     )
     for name, how, parsed in (
@@ -307,8 +389,11 @@ def main() -> None:
             f"{name:12} {len(pages) / seconds:8.1f} {total / 1e6 / seconds:7.2f} "
             f"{parsed / 1000:15.0f}" + "".join(f"{rate:20.1f}" for rate in by_shape)
         )
-    per_page = timed(pages, lambda page: head_prefix(page.data), args.rounds) / len(pages)
-    print(f"(of head-only: head_complete after each 16 KiB read, {per_page * 1e3:.2f} ms a page)")
+    per_page = timed(pages, lambda page: fresh_prefix(page.data), args.rounds) / len(pages)
+    print(f"(of head-only: the stop rule after each 16 KiB read, {per_page * 1e3:.2f} ms a page)")
+    for shape, group in shapes.items():
+        kb = statistics.mean(len(crawl_prefix(page.data)) for page in group) / 1000
+        print(f"  {shape}: {kb:.0f} KB read a page on the crawl path")
 
     differ: collections.Counter[tuple[str, str]] = collections.Counter()
     wrong: collections.Counter[tuple[str, str]] = collections.Counter()

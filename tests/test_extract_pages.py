@@ -44,6 +44,8 @@ ANALYTICS = "https://www.analyticsinsight.net/top-ai-cities-to-know-across-the-g
 GUARDIAN = "https://www.theguardian.com/business/2021/feb/04/bank-of-england-holds-interest-rates"
 ESTAR = "https://www.eveningstar.example/local/2021/06/09/four-day-week-pilot/"
 NYT = "https://www.nytimes.com/2021/03/06/us/politics/senate-covid-relief-bill.html"
+BLOGGER = "https://trailnotes.blogspot.com/2024/02/winter-crossing-of-the-ridge.html"
+GAZETTE = "https://lakesidegazette.example/2024/10/ferry-timetable-changes/"
 MEDIUM = "https://medium.com/better-engineering/how-we-rebuilt-our-data-pipeline-1a2b3c4d5e6f"
 
 CASES = {
@@ -436,6 +438,58 @@ CASES = {
             "publishedAt": "2022-02-17T11:00:00Z",
             "author": "Claire Tremblay, Dev Patel",
             "lang": "en-CA",
+        },
+    ),
+    # Fallbacks from the visible page (issue 13).
+    "blogger-abbr-title-gives-the-time-and-title-prefix-the-site": Page(
+        "blogger_abbr_published.html",
+        BLOGGER,
+        {
+            "title": "Winter crossing of the ridge",
+            # microdata itemprop="description articleBody": the whole post, declared.
+            "description": "We left the hut at five, with head torches and crampons, and reached "
+            "the first saddle as the light came up over the valley; the snow was hard and the "
+            "wind had dropped. The descent took longer than we planned.",
+            "url": BLOGGER,
+            "image": "https://blogger.googleusercontent.com/img/b/R29vZ2xl/s640/ridge.jpg",
+            "imageWidth": 640,
+            "publishedAt": "2024-02-03T19:38:00Z",
+            "siteName": "Trail Notes",
+            "author": "Maren Holt",
+            "lang": "en",
+        },
+    ),
+    "bare-theme-visible-date-lead-thumbnail-logo-byline-with-job-title": Page(
+        "bare_theme_visible_date.html",
+        GAZETTE,
+        {
+            "title": "Ferry timetable changes from Monday",
+            "description": "The first ferry of the day will leave the north pier at 6.40am "
+            "instead of 7.05am from Monday, when the winter timetable starts, and the last "
+            "return crossing moves half an hour earlier.",
+            "url": GAZETTE,
+            "image": "https://lakesidegazette.example/wp-content/uploads/2024/10/ferry-1024x576.jpg",
+            "imageWidth": 1024,
+            "imageHeight": 576,
+            "publishedAt": "2024-10-25T20:30:00Z",  # "4:30 PM ET" in October is EDT
+            "siteName": "Lakeside Gazette",
+            "author": "Tom Reyes",
+            "lang": "en-GB",
+        },
+    ),
+    "video-object-is-the-main-entity": Page(
+        "video_page_jsonld.html",
+        "https://coastline.example/video/wetland-reserve",
+        {
+            "title": "Drone footage of the new wetland reserve",
+            "description": "The reserve opened to visitors this week after three years of "
+            "restoration work.",
+            "image": "https://media.coastline.example/thumbs/wetland-1280.jpg",
+            "publishedAt": "2024-06-14T13:30:00Z",
+            "siteName": "Coastline TV",
+            "author": "Dana Whitfield",
+            "lang": "en",
+            "type": "videoobject",
         },
     ),
 }

@@ -42,7 +42,7 @@ def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
     field empty, a bounded part of its body: :func:`crawler.extract.read_enough`);
     other bodies once they start."""
     if media_type(headers) in HTML_TYPES:
-        return read_enough(data, headers.get("content-type")) or len(data) >= HEAD_CAP
+        return read_enough(data) or len(data) >= HEAD_CAP
     return len(data) >= FIRST_BYTES
 
 

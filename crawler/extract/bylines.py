@@ -68,14 +68,25 @@ def _author_links(root: Element) -> list[Element]:
     An author box's biography links to the outlets and books it names; those
     are not the author.
     """
-    links = []
-    for link in elements(root, "a"):
-        ancestors = list(link.iterancestors())
-        if not (_classed(link, "author") or any(_classed(up, "author") for up in ancestors)):
-            continue
-        if not any(_BIO.search(up.get("class") or "") for up in ancestors):
-            links.append(link)
-    return links
+    links = elements(root, "a")
+    order = {link: index for index, link in enumerate(links)}
+    found = {link for link in links if _classed(link, "author")}
+    for box in _classed_elements(root, "author"):
+        found.update(link for link in box.iter("a") if link in order)
+    return [
+        link
+        for link in sorted(found, key=order.__getitem__)
+        if not any(_BIO.search(up.get("class") or "") for up in link.iterancestors())
+    ]
+
+
+def _classed_elements(root: Element, *words: str) -> list[Element]:
+    """Elements whose class contains any of ``words``, in document order."""
+    return [
+        element
+        for element in root.xpath("descendant-or-self::*[@class]")
+        if any(word in (element.get("class") or "").lower() for word in words)
+    ]
 
 
 def _author_pages(root: Element) -> list[Element]:
@@ -85,11 +96,7 @@ def _author_pages(root: Element) -> list[Element]:
 
 def _bylines(root: Element) -> list[Element]:
     """Elements classed ``byline`` or ``author``."""
-    return [
-        element
-        for element in elements(root)
-        if _classed(element, "byline") or _classed(element, "author")
-    ]
+    return _classed_elements(root, "byline", "author")
 
 
 def read_bylines(root: Element, evidence: Evidence) -> None:

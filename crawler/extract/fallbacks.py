@@ -25,10 +25,9 @@ rails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cached_property
 from typing import Final
-
-from lxml import etree
 
 from crawler.extract.dates import parse_date
 from crawler.extract.evidence import Evidence, ImageCandidate
@@ -111,43 +110,50 @@ def article_regions(root: Element) -> list[Element]:
     return kept or [root]
 
 
-def _in_regions(root: Element, candidates: list[Element]) -> Iterator[Element]:
-    """``candidates`` inside the article regions, best region first, each once."""
-    seen: set[Element] = set()
-    for region in article_regions(root):
-        for element in candidates:
-            if element in seen or not isinstance(element.tag, str):
-                continue
-            if element is region or any(up is region for up in element.iterancestors()):
+class Article:
+    """A parsed page (or body prefix), with its article regions found once for every reader."""
+
+    def __init__(self, root: Element) -> None:
+        self.root = root
+
+    @cached_property
+    def regions(self) -> list[Element]:
+        return article_regions(self.root)
+
+    def within(
+        self, *names: str, keep: Callable[[Element], bool] | None = None
+    ) -> Iterator[Element]:
+        """Elements named ``names`` (any, without) that ``keep`` accepts, best region first."""
+        seen: set[Element] = set()
+        for region in self.regions:
+            for element in region.iter(*names):
+                if not isinstance(element.tag, str) or element in seen:
+                    continue
                 seen.add(element)
-                if not _is_outside(element, region):
+                if (keep is None or keep(element)) and not _is_outside(element, region):
                     yield element
 
 
-_DATE_XPATH = etree.XPath(
-    "//*[" + " or ".join(
-        f"contains(translate(concat(@class, ' ', @id, ' ', @itemprop), "
-        f"'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{word}')"
-        for word in ("date", "time", "publish", "posted", "byline", "meta", "dateline")
-    ) + " or self::time]"
-)  # fmt: skip
+def _dated(element: Element) -> bool:
+    """Whether an element's class, id or itemprop names a publication date."""
+    if element.tag != "time" and not (
+        element.get("class") or element.get("id") or element.get("itemprop")
+    ):
+        return False
+    marks = _marks(element)
+    return (element.tag == "time" or bool(_DATE_MARKERS.search(marks))) and not (
+        _NOT_PUBLISHED.search(marks)
+    )
 
 
-def read_date_fallbacks(root: Element, evidence: Evidence) -> None:
+def read_date_fallbacks(article: Article, evidence: Evidence) -> None:
     """A date written for readers: an ``<abbr title>``, else a date-classed element's text."""
-    candidates = [
-        element
-        for element in _DATE_XPATH(root)
-        if isinstance(element, etree._Element)
-        and (element.tag == "time" or _DATE_MARKERS.search(_marks(element)))
-        and not _NOT_PUBLISHED.search(_marks(element))
-    ]
-    for element in _in_regions(root, candidates):
+    for element in article.within("abbr", "time", "span", keep=_dated):
         title = element.get("title")
-        if title and element.tag in ("abbr", "time", "span") and parse_date(title):
+        if title and parse_date(title):
             evidence.add("fallback:date-title", title)
             break
-    for element in _in_regions(root, candidates):
+    for element in article.within(keep=_dated):
         text = clean_text(text_of(element))
         if text and len(text) <= DATE_TEXT_MAX_CHARS and parse_date(_published_part(text)):
             evidence.add("fallback:date", _published_part(text))
@@ -159,9 +165,9 @@ def _published_part(text: str) -> str:
     return re.split(r"\b(?:updated|modified|edited)\b", text, maxsplit=1, flags=re.I)[0] or text
 
 
-def read_lead_paragraph(root: Element, evidence: Evidence) -> None:
+def read_lead_paragraph(article: Article, evidence: Evidence) -> None:
     """The article's first substantial paragraph, as a description."""
-    for paragraph in _in_regions(root, list(root.iter("p"))):
+    for paragraph in article.within("p"):
         if _NOT_LEAD_CLASSES.search(_classes(paragraph)):
             continue
         if any(
@@ -186,14 +192,14 @@ def _shorten(text: str) -> str:
     return text[:LEAD_MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def read_image_fallbacks(root: Element, evidence: Evidence) -> None:
+def read_image_fallbacks(article: Article, evidence: Evidence) -> None:
     """A video's poster, then the article's first large content image."""
-    for video in _in_regions(root, list(root.iter("video"))):
+    for video in article.within("video"):
         poster = video.get("poster")
         if poster and not poster.strip().lower().startswith("data:"):
             evidence.add("fallback:poster", ImageCandidate(poster))
             break
-    for image in _in_regions(root, list(root.iter("img"))):
+    for image in article.within("img"):
         url = _image_url(image)
         if url is None:
             continue
@@ -226,11 +232,11 @@ def _image_url(image: Element) -> str | None:
     return None
 
 
-def read_logo_alt(root: Element, evidence: Evidence) -> None:
+def read_logo_alt(article: Article, evidence: Evidence) -> None:
     """The site's name as its logo's alt text ("The Daily Planet logo" -> "The Daily Planet")."""
-    for image in root.iter("img"):
+    for image in article.root.iter("img"):
         alt = clean_text(image.get("alt"))
-        if not alt or (_is_outside(image, root) and not _in_header(image)):
+        if not alt or (_is_outside(image, article.root) and not _in_header(image)):
             continue
         parent = image.getparent()
         names = " ".join(
@@ -259,7 +265,8 @@ def site_from_title(title: str | None, headlines: list[str], host: str | None) -
     """The site name a ``<title>`` carries after (or before) its headline.
 
     Taken when the part names the host (``| The Verge`` on theverge.com) or when
-    the rest of the title is the page's declared headline (``og:title``).
+    the rest of the title is the page's declared headline (``og:title``), as in
+    Blogger's ``Blog Name: Post title``.
     """
     text = clean_text(title)
     if text is None:
@@ -273,6 +280,7 @@ def site_from_title(title: str | None, headlines: list[str], host: str | None) -
             return tail.strip()
     for separator in (": ", *_TITLE_SEPARATORS):
         head, found, tail = text.partition(separator)
-        if found and head.strip() and tail.strip() and squash(head) in hosts:
+        named = squash(head) in hosts or squash(tail) in squashed_headlines
+        if found and head.strip() and tail.strip() and named:
             return head.strip()
     return None

@@ -18,6 +18,7 @@ from crawler.extract.bylines import read_bylines
 from crawler.extract.charset import decode_html
 from crawler.extract.evidence import Evidence
 from crawler.extract.fallbacks import (
+    Article,
     read_date_fallbacks,
     read_image_fallbacks,
     read_lead_paragraph,
@@ -124,22 +125,29 @@ def _read(text: str) -> tuple[Evidence, Element | None, list[Element]]:
     return evidence, head, [root for root in roots if root is not None]
 
 
-def _read_fallbacks(evidence: Evidence, roots: list[Element], base: str) -> None:
+def _instant(value: str | None) -> str | None:
+    return value if value and len(value) > len("YYYY-MM-DD") else None
+
+
+def _read_fallbacks(evidence: Evidence, articles: list[Article], base: str) -> None:
     """What the visible page says, for each field no declared source gave (``fallbacks``)."""
     readers = (
         (lambda: first_value(evidence, "description", clean_text), read_lead_paragraph),
         (lambda: choose_image(evidence, base), read_image_fallbacks),
-        (lambda: choose_date(evidence, "published_at"), read_date_fallbacks),
+        # A bare day may gain its time from the same element's <abbr title>.
+        (lambda: _instant(choose_date(evidence, "published_at")), read_date_fallbacks),
     )
     for answer, reader in readers:
         # The body first, when the head closed: the head has no article.
-        for root in reversed(roots):
+        for article in reversed(articles):
             if answer() is not None:
                 break
-            reader(root, evidence)
+            reader(article, evidence)
 
 
-def _fallback_site_name(evidence: Evidence, roots: list[Element], host: str | None) -> str | None:
+def _fallback_site_name(
+    evidence: Evidence, articles: list[Article], host: str | None
+) -> str | None:
     """The site name from the title's suffix, else from the logo's alt text."""
     headlines = [
         value
@@ -150,8 +158,8 @@ def _fallback_site_name(evidence: Evidence, roots: list[Element], host: str | No
     for title in evidence.get("html:title")[:1]:
         evidence.add("fallback:title-suffix", site_from_title(str(title), headlines, host))
     if "fallback:title-suffix" not in evidence:
-        for root in roots:
-            read_logo_alt(root, evidence)
+        for article in articles:
+            read_logo_alt(article, evidence)
             if "fallback:logo" in evidence:
                 break
     return first_value(evidence, "site_name", clean_text)
@@ -168,11 +176,12 @@ def extract(html: bytes, url: str, content_type: str | None = None) -> PageMetad
     def to_url(value: str) -> str | None:
         return absolute_url(value, base)
 
-    _read_fallbacks(evidence, roots, base)
+    articles = [Article(root) for root in roots]
+    _read_fallbacks(evidence, articles, base)
     canonical = first_value(evidence, "url", to_url)
     site_name = first_value(evidence, "site_name", clean_text)
     if site_name is None:
-        site_name = _fallback_site_name(evidence, roots, _host(canonical or url))
+        site_name = _fallback_site_name(evidence, articles, _host(canonical or url))
     names = site_names_for(_host(canonical or url), site_name) | site_names_for(_host(url), None)
 
     def to_title(value: str) -> str | None:

@@ -2,9 +2,11 @@
 
 The crawl's stop rule (``crawler.checks.pages.page_ready``) asks
 :func:`read_enough` after every read.  Before ``</head>`` the answer is no.
-Once the head is complete it is extracted on its own, once per page: when it
-already gives a title, description, image, publication date, author and site
-name, reading stops there, as it always did; otherwise the fallbacks of
+Once the head is complete, which fields it declares is read once per page
+(regular expressions find its ``<meta>`` names, ``<title>`` and JSON-LD
+properties, checked against the trust table; values are not normalised): when it declares
+a title, description, image, publication date, author and site name, reading
+stops there, as it always did; otherwise the fallbacks of
 ``fallbacks`` and ``bylines`` need the article, and reading goes on until
 :data:`BODY_BUDGET` bytes past the head (measured with ``bench/extract.py``:
 the bylines, dates, lead paragraphs and first images of article pages sit in
@@ -12,41 +14,90 @@ the first tens of KiB of the body, after the navigation).
 
 The verdict on a head is remembered by the head's hash and length, in a small
 table, so the reads that follow cost a hash of the head rather than a parse.
+A head may declare a field whose value extraction then rejects (an author
+written as a profile URL is caught; a malformed date is not): the crawl then
+stops at the head and reports the field empty where a whole-page read might
+have found it in the body.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Final
 
-from crawler.extract.head import head_end
-from crawler.extract.metadata import PageMetadata, extract
+from crawler.extract.head import head_end, ld_json_blocks
+from crawler.extract.normalize import is_url
+from crawler.extract.trust import TRUST
 
 BODY_BUDGET: Final = 96 * 1024  # bytes read past </head> when the head leaves a field empty
 _REMEMBERED: Final = 512  # heads whose verdict is kept (a crawl's pages in flight)
 _verdicts: OrderedDict[tuple[int, int], bool] = OrderedDict()
-# The head is extracted as if it came from this URL: only which fields are set matters.
-_ANY_URL: Final = "https://head.invalid/"
+# The fields the fallbacks fill; the head must declare each for reading to stop there.
+FIELDS: Final = ("title", "description", "image", "published_at", "author", "site_name")
+_AUTHOR_KEYS: Final = frozenset(TRUST["author"])
+_META = re.compile(rb"<meta\s[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(rb"""([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
+_TITLE = re.compile(rb"<title[^>]*>\s*[^<\s]", re.IGNORECASE)
+_IMAGE_SRC = re.compile(rb"<link\s[^>]*\bimage_src\b", re.IGNORECASE)
+# JSON-LD properties with a value, and the source keys ``jsonld`` records them under.
+_LD_PROPERTY = re.compile(r'"(\w+)"\s*:\s*(?!null\b|""|\[\s*\]|\{\s*\})')
+_LD_KEYS: Final = {
+    "headline": "jsonld:headline", "name": "jsonld:headline",
+    "description": "jsonld:description", "image": "jsonld:image",
+    "thumbnailUrl": "jsonld:image", "thumbnail": "jsonld:image",
+    "datePublished": "jsonld:datePublished", "dateCreated": "jsonld:dateCreated",
+    "uploadDate": "jsonld:dateCreated", "author": "jsonld:author", "creator": "jsonld:author",
+    "publisher": "jsonld:publisher",
+}  # fmt: skip
 
 
-def head_answers(page: PageMetadata) -> bool:
-    """Whether the fields the fallbacks fill are all set already."""
-    fields = (page.title, page.description, page.image, page.published_at, page.author)
-    return all(fields) and bool(page.site_name)
+def _declared_keys(head: bytes) -> set[str]:
+    """The trust-table source keys the head gives a value for, read without normalising.
+
+    A cheap stand-in for extracting the head, by regular expressions on its
+    bytes: ``<meta>`` names with content, ``<title>``, ``<link rel=image_src>``,
+    and the properties present in its JSON-LD blocks.
+    """
+    keys: set[str] = set()
+    for tag in _META.findall(head):
+        attributes = {name.lower(): value.strip(b"\"'") for name, value in _ATTRIBUTE.findall(tag)}
+        content = (attributes.get(b"content") or attributes.get(b"value") or b"").strip()
+        if not content:
+            continue
+        names = {
+            name.decode("latin-1")
+            for source in (b"property", b"name", b"itemprop")
+            for name in attributes.get(source, b"").lower().split()
+        }
+        if is_url(content.decode("latin-1")):
+            names -= _AUTHOR_KEYS  # a profile URL names nobody
+        keys.update(names)
+    if keys & {"og:image", "og:image:url", "og:image:secure_url"}:
+        keys.add("og:image:image")
+    if _TITLE.search(head):
+        keys.add("html:title")
+    if _IMAGE_SRC.search(head):
+        keys.add("link:image_src")
+    if b"ld+json" in head.lower():
+        for block in ld_json_blocks(head.decode("utf-8", "replace")):
+            keys.update(_LD_KEYS[name] for name in _LD_PROPERTY.findall(block) if name in _LD_KEYS)
+    return keys
 
 
-def _head_is_enough(head: bytes, content_type: str | None) -> bool:
+def _head_is_enough(head: bytes) -> bool:
     key = (hash(head), len(head))
     verdict = _verdicts.get(key)
     if verdict is None:
-        verdict = head_answers(extract(head, _ANY_URL, content_type))
+        keys = _declared_keys(head)
+        verdict = all(any(source in keys for source in TRUST[field]) for field in FIELDS)
         _verdicts[key] = verdict
         if len(_verdicts) > _REMEMBERED:
             _verdicts.popitem(last=False)
     return verdict
 
 
-def read_enough(prefix: bytes, content_type: str | None = None) -> bool:
+def read_enough(prefix: bytes) -> bool:
     """True once the crawl has what extraction needs from the page ``prefix`` begins.
 
     That is the complete head when the head answers every field, else the head
@@ -58,4 +109,4 @@ def read_enough(prefix: bytes, content_type: str | None = None) -> bool:
         return False
     if len(prefix) - end >= BODY_BUDGET:
         return True
-    return _head_is_enough(prefix[:end], content_type)
+    return _head_is_enough(prefix[:end])
