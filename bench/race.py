@@ -211,8 +211,10 @@ def race(size: int, args: argparse.Namespace, base: Path, lychee: str, nginx: st
         folder / "crawler-R.json",
         folder / "lychee-R.json",
     )
-    print("  A: " + shlex.join(crawler_command(corpus.articles, out, report, extra)))
-    print("  B: " + shlex.join(lychee_command(lychee, urls, output)))
+    if "crawler" in args.tools:
+        print("  A: " + shlex.join(crawler_command(corpus.articles, out, report, extra)))
+    if "lychee" in args.tools:
+        print("  B: " + shlex.join(lychee_command(lychee, urls, output)))
     server = start_nginx(nginx, folder, config, port)
     try:
         if "lychee" in args.tools:
