@@ -58,6 +58,7 @@ class Run:
     wall: float  # seconds
     code: int  # exit code; negative: killed by that signal
     rss_kib: int  # peak resident set of the process itself
+    cpu: float  # user + system seconds of the process itself
     checked: int | None  # URLs the tool reports having checked
     detail: str
 
@@ -94,15 +95,15 @@ def start_nginx(nginx: str, folder: Path, config: Path, port: int) -> subprocess
     raise SystemExit(f"race: nginx did not listen on port {port} within 10 s")
 
 
-def measure(command: list[str], log: Path) -> tuple[float, int, int]:
-    """Run command; (seconds, exit code, peak RSS in KiB) of that process alone."""
+def measure(command: list[str], log: Path) -> tuple[float, int, int, float]:
+    """Run command; (seconds, exit code, peak RSS in KiB, CPU seconds) of that process alone."""
     with log.open("wb") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, process.returncode, usage.ru_maxrss
+    return elapsed, process.returncode, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def crawler_command(articles: Path, out: Path, report: Path, extra: list[str]) -> list[str]:
@@ -127,25 +128,25 @@ def run_crawler(folder: Path, articles: Path, number: int, extra: list[str]) -> 
     shutil.rmtree(out, ignore_errors=True)
     report.unlink(missing_ok=True)
     command = crawler_command(articles, out, report, extra)
-    wall, code, rss = measure(command, folder / f"crawler-{number}.log")
+    wall, code, rss, cpu = measure(command, folder / f"crawler-{number}.log")
     if not report.exists():
-        return Run("crawler", wall, code, rss, None, "no report")
+        return Run("crawler", wall, code, rss, cpu, None, "no report")
     summary = json.loads(report.read_text())["summary"]
     results = ", ".join(f"{k} {v}" for k, v in sorted(summary["byResult"].items()) if v)
-    return Run("crawler", wall, code, rss, summary["urls"], results)
+    return Run("crawler", wall, code, rss, cpu, summary["urls"], results)
 
 
 def run_lychee(folder: Path, lychee: str, urls: Path, number: int) -> Run:
     output = folder / f"lychee-{number}.json"
     output.unlink(missing_ok=True)
     command = lychee_command(lychee, urls, output)
-    wall, code, rss = measure(command, folder / f"lychee-{number}.log")
+    wall, code, rss, cpu = measure(command, folder / f"lychee-{number}.log")
     if not output.exists():
-        return Run("lychee", wall, code, rss, None, "no report")
+        return Run("lychee", wall, code, rss, cpu, None, "no report")
     stats = json.loads(output.read_text())
     keys = ("successful", "errors", "redirects", "timeouts", "excludes", "unsupported")
     results = ", ".join(f"{k} {stats[k]}" for k in keys if stats.get(k))
-    return Run("lychee", wall, code, rss, stats.get("total"), results)
+    return Run("lychee", wall, code, rss, cpu, stats.get("total"), results)
 
 
 def check_dump(lychee: str, urls: Path, expected: list[str]) -> str:
@@ -210,14 +211,19 @@ def race(size: int, args: argparse.Namespace, base: Path, lychee: str, nginx: st
         folder / "crawler-R.json",
         folder / "lychee-R.json",
     )
-    print("  A: " + shlex.join(crawler_command(corpus.articles, out, report, extra)))
-    print("  B: " + shlex.join(lychee_command(lychee, urls, output)))
+    if "crawler" in args.tools:
+        print("  A: " + shlex.join(crawler_command(corpus.articles, out, report, extra)))
+    if "lychee" in args.tools:
+        print("  B: " + shlex.join(lychee_command(lychee, urls, output)))
     server = start_nginx(nginx, folder, config, port)
     try:
         if "lychee" in args.tools:
             print("  " + check_dump(lychee, urls, corpus.urls))
         print(f"  load average before: {load()}")
-        print(f"  {'round':>5} {'tool':<8} {'wall s':>8} {'RSS MiB':>8} {'exit':>5} {'URLs':>7}")
+        print(
+            f"  {'round':>5} {'tool':<8} {'wall s':>8} {'RSS MiB':>8} {'CPU s':>7}"
+            f" {'exit':>5} {'URLs':>7}"
+        )
         runs: list[Run] = []
         for number in range(1, args.rounds + 1):
             for tool in args.tools:
@@ -228,7 +234,8 @@ def race(size: int, args: argparse.Namespace, base: Path, lychee: str, nginx: st
                 runs.append(run)
                 checked = "?" if run.checked is None else str(run.checked)
                 print(
-                    f"  {number:>5} {run.tool:<8} {run.wall:>8.2f} {run.rss_kib / 1024:>8.1f} "
+                    f"  {number:>5} {run.tool:<8} {run.wall:>8.2f} {run.rss_kib / 1024:>8.1f}"
+                    f" {run.cpu:>7.1f} "
                     f"{run.code:>5} {checked:>7}   {run.detail}",
                     flush=True,
                 )
