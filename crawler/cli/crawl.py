@@ -25,6 +25,7 @@ from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
 from crawler.reports import check_report_path, write_report
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
+from crawler.run import loop as event_loop
 
 EXIT_OK, EXIT_FAILURES = 0, 1
 log = logging.getLogger("crawler")
@@ -110,7 +111,7 @@ def command_crawl(args: argparse.Namespace) -> int:
     config = config_from(args)
     options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
     work = crawl_and_report(options, config, args.report, args.quiet)
-    run = asyncio.run(_until_sigterm(work))
+    run = event_loop.run(_until_sigterm(work))
     return EXIT_FAILURES if summarize(run).failed else EXIT_OK
 
 
@@ -140,7 +141,7 @@ def command_demo(args: argparse.Namespace) -> int:
             )
             await crawl_and_report(CrawlOptions((str(articles),)), config, reports, args.quiet)
 
-    asyncio.run(demo())
+    event_loop.run(demo())
     if not args.quiet:
         print(f"Crawled copy: {articles}/   reports: {', '.join(map(str, reports))}")
     # The example site breaks links on purpose: the demo succeeded if it ran.
@@ -194,7 +195,7 @@ def command_schedule(args: argparse.Namespace) -> int:
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
 
-    asyncio.run(forever())
+    event_loop.run(forever())
     return EXIT_OK
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -14,6 +13,7 @@ from crawler.cli.options import config_from
 from crawler.errors import StorageError, UsageError
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
+from crawler.run import loop as event_loop
 from crawler.run.records import CrawlRun
 
 EXIT_OK, EXIT_FAILURES = 0, 1
@@ -29,7 +29,7 @@ def command_probe(args: argparse.Namespace) -> int:
 
     target: str = args.target
     if is_http_url(target):
-        link, probe = asyncio.run(probe_url(target, config_from(args)))
+        link, probe = event_loop.run(probe_url(target, config_from(args)))
         reason = describe_failure(link, probe)
         if reason is not None or probe is None or probe.info is None:
             log.error("%s: %s", redact_url(target), reason)
@@ -64,7 +64,7 @@ def command_extract(args: argparse.Namespace) -> int:
 
     target: str = args.target
     if is_http_url(target):
-        link, page = asyncio.run(extract_url(target, config_from(args)))
+        link, page = event_loop.run(extract_url(target, config_from(args)))
         if page is None:
             reason = describe_failure(link, None) or f"not an HTML page ({link.content_type})"
             log.error("%s: %s", redact_url(target), reason)
@@ -106,7 +106,7 @@ def command_report(args: argparse.Namespace) -> int:
         async with await SqliteStore.open(state) as store:
             return await load_run(store, args.run, state)
 
-    run = asyncio.run(load())
+    run = event_loop.run(load())
     extension = {"text": None, "junit": ".xml"}.get(args.format, f".{args.format}")
     text = summary_report.render(run) if extension is None else RENDERERS[extension](run)
     if args.out is None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from crawler.config import Config
 from crawler.logs import configure
+from crawler.run import loop as event_loop
 from crawler.run.inline import check_requests
 from crawler.run.transport import CheckAnswer, CheckRequest
 
@@ -39,7 +40,7 @@ def main() -> int:
     configure(int(header["logLevel"]))
     requests = [CheckRequest.from_json(json.loads(line)) for line in lines[1:] if line]
     try:
-        asyncio.run(_work(config, requests, header["remaining"]))
+        event_loop.run(_work(config, requests, header["remaining"]))
     except KeyboardInterrupt:
         return 130
     return 0
