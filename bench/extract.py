@@ -1,4 +1,4 @@
-"""Extraction benchmark: pages/s and MB/s, head-only (as the crawl reads pages) vs whole page.
+"""Extraction benchmark: pages/s and MB/s, as the crawl reads pages (head-only) vs whole page.
 
     python bench/extract.py [--pages N] [--seed S] [--rounds R]
 
@@ -7,7 +7,7 @@ what news CMSs serve: a head with charset, viewport, meta description, Open Grap
 Twitter card, canonical and amphtml links, preloads, inline critical CSS and
 analytics/ad/consent scripts; a long body with a navigation bar, the article's
 paragraphs and figures, a related-stories rail, a footer full of links and more
-inline scripts.  Three publisher shapes, one page in three each:
+inline scripts.  Four publisher shapes, one page in four each:
 
 - ``wordpress``: Yoast-style JSON-LD ``@graph`` in the head, 20-60 KB of global styles;
 - ``arc``: the head has Open Graph and Twitter tags only; the JSON-LD ``NewsArticle``
@@ -15,19 +15,26 @@ inline scripts.  Three publisher shapes, one page in three each:
   Arc XP and Next.js sites;
 - ``legacy``: 60-120 KB of inline scripts in the head (tag managers, ad stacks,
   polyfills, with ``</head>`` and ``<body`` inside string literals), meta tags in the
-  head, the byline only in the body.
+  head, the byline only in the body;
+- ``bare``: a theme with no SEO metadata at all: only ``<title>`` ("Headline | Site")
+  and a canonical link in the head; a logo whose alt text is the site's name, 20-80 KB
+  of mega-menu (inline SVG icons) before the article, a byline with a job title, the
+  date as text in US Eastern time, a lead paragraph and a sized first image.
 
 Each page is then extracted two ways, over R rounds (the fastest round is kept):
 
 1. **head-only**, as the crawl reads a page: the bytes arrive in 16 KiB chunks (the
-   fetch layer's read size), ``crawler.extract.head_complete`` is asked after each
-   one, and ``crawler.extract.extract`` gets what was read when it says yes;
+   fetch layer's read size), the crawl's stop rule ``crawler.checks.pages.page_ready``
+   is asked after each one (the head, or the head and up to 96 KiB of body when the
+   head leaves a field empty), and ``crawler.extract.extract`` gets what was read when
+   it says yes;
 2. **whole page**: ``extract`` on every byte.
 
 It prints pages/s and MB/s for each (MB = 10^6 bytes of the pages, so the two MB/s
 figures are comparable: both count the full page size), the bytes given to the
-extractor, and whether the two ways give the same fields, naming the fields that
-differ and the shapes they differ on.
+extractor per shape, the stop rule's own cost, whether the two ways give the same
+fields (naming the fields that differ and the shapes they differ on), and which fields
+differ from what the generator wrote.
 """
 
 from __future__ import annotations

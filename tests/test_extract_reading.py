@@ -131,3 +131,12 @@ def test_what_the_crawl_reads_gives_the_same_answers_as_the_whole_page(path: Pat
             break
     url = "https://www.example.com/news/story.html"
     assert extract(read, url, "text/html") == extract(data, url, "text/html")
+
+
+def test_pages_sharing_their_first_bytes_are_judged_by_their_own_heads() -> None:
+    shared = b"<!doctype html><html><head><style>" + b".a{color:red}" * 400 + b"</style>"
+    full = shared + FULL_HEAD.split(b"<head>", 1)[1] + b"<body><p>"
+    sparse = shared + b"<title>Other page | Daily Planet</title></head>" + NAV
+    assert read_enough(full)
+    assert not read_enough(sparse)
+    assert read_enough(full + b"more")

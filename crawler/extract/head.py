@@ -1,7 +1,8 @@
 """Find where a page's ``<head>`` ends, so that only what metadata needs is read.
 
-Used twice in the pipeline: the fetch layer calls :func:`head_complete` on the
-bytes received so far and may stop reading once it is True; ``extract`` calls
+Used twice in the pipeline: the crawl's stop rule (``reading.read_enough``)
+calls :func:`head_end` on the bytes received so far, and stops reading at the
+head when the head declares every field; ``extract`` calls
 :func:`split_document` to parse the head in full and only a bounded prefix of
 the body (for ``<h1>``, ``<time>``, microdata and bylines).  JSON-LD blocks are
 found anywhere in the document with a cheap regular expression, because many

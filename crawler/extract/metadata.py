@@ -3,9 +3,11 @@
 Decode the bytes (``charset``), cut the head (``head``), parse it and a bounded
 body prefix with lxml (``markup``), let the readers record every candidate
 (``sources``, ``microdata``, ``jsonld``, and ``bylines`` only when no author was
-declared), then pick each field by the trust order of ``trust``, whose module
-docstring has the table.  Titles lose a suffix or prefix naming the site, so the
-site name and the canonical host are chosen first.
+declared), run the ``fallbacks`` for the description, image, publication date and
+site name only when no declared source gave them, then pick each field by the
+trust order of ``trust``, whose module docstring has the table.  Titles lose a
+suffix or prefix naming the site, so the site name and the canonical host are
+chosen first.
 """
 
 from __future__ import annotations

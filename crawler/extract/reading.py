@@ -12,8 +12,9 @@ stops there, as it always did; otherwise the fallbacks of
 the bylines, dates, lead paragraphs and first images of article pages sit in
 the first tens of KiB of the body, after the navigation).
 
-The verdict on a head is remembered by the head's hash and length, in a small
-table, so the reads that follow cost a hash of the head rather than a parse.
+The verdict on a head is remembered, filed under the page's first bytes with
+the head's length and hash, so the reads that follow cost two hashes instead of
+finding the head's end again.
 A head may declare a field whose value extraction then rejects (an author
 written as a profile URL is caught; a malformed date is not): the crawl then
 stops at the head and reports the field empty where a whole-page read might
@@ -32,7 +33,9 @@ from crawler.extract.trust import TRUST
 
 BODY_BUDGET: Final = 96 * 1024  # bytes read past </head> when the head leaves a field empty
 _REMEMBERED: Final = 512  # heads whose verdict is kept (a crawl's pages in flight)
-_verdicts: OrderedDict[tuple[int, int], bool] = OrderedDict()
+_PROBE_BYTES: Final = 4096  # leading bytes that file a judged head
+# hash of a page's first bytes -> (head end, hash of the head, verdict) of heads judged
+_verdicts: OrderedDict[int, list[tuple[int, int, bool]]] = OrderedDict()
 # The fields the fallbacks fill; the head must declare each for reading to stop there.
 FIELDS: Final = ("title", "description", "image", "published_at", "author", "site_name")
 _AUTHOR_KEYS: Final = frozenset(TRUST["author"])
@@ -77,36 +80,49 @@ def _declared_keys(head: bytes) -> set[str]:
         keys.add("og:image:image")
     if _TITLE.search(head):
         keys.add("html:title")
-    if _IMAGE_SRC.search(head):
+    if b"image_src" in head and _IMAGE_SRC.search(head):
         keys.add("link:image_src")
-    if b"ld+json" in head.lower():
+    # Found by exact bytes for speed: a head that spells it otherwise is only read further.
+    if b"ld+json" in head or b"LD+JSON" in head:
         for block in ld_json_blocks(head.decode("utf-8", "replace")):
             keys.update(_LD_KEYS[name] for name in _LD_PROPERTY.findall(block) if name in _LD_KEYS)
     return keys
 
 
-def _head_is_enough(head: bytes) -> bool:
-    key = (hash(head), len(head))
-    verdict = _verdicts.get(key)
-    if verdict is None:
-        keys = _declared_keys(head)
-        verdict = all(any(source in keys for source in TRUST[field]) for field in FIELDS)
-        _verdicts[key] = verdict
-        if len(_verdicts) > _REMEMBERED:
-            _verdicts.popitem(last=False)
+def _remembered(prefix: bytes) -> tuple[int, bool] | None:
+    """(head end, verdict) for a page whose head was judged already, by its first bytes.
+
+    A head is the same head when the prefix repeats its bytes exactly up to its
+    end, since where a head ends depends only on the bytes before that point.
+    """
+    for end, head_hash, verdict in _verdicts.get(hash(prefix[:_PROBE_BYTES]), ()):
+        if len(prefix) >= end and hash(prefix[:end]) == head_hash:
+            return end, verdict
+    return None
+
+
+def _judge(prefix: bytes, end: int) -> bool:
+    head = prefix[:end]
+    keys = _declared_keys(head)
+    verdict = all(any(source in keys for source in TRUST[field]) for field in FIELDS)
+    _verdicts.setdefault(hash(prefix[:_PROBE_BYTES]), []).append((end, hash(head), verdict))
+    if len(_verdicts) > _REMEMBERED:
+        _verdicts.popitem(last=False)
     return verdict
 
 
 def read_enough(prefix: bytes) -> bool:
     """True once the crawl has what extraction needs from the page ``prefix`` begins.
 
-    That is the complete head when the head answers every field, else the head
+    That is the complete head when the head declares every field, else the head
     and :data:`BODY_BUDGET` bytes of body.  Pages in UTF-16 never answer
     (``head_complete`` cannot see their markup); the caller's byte cap ends them.
     """
-    end = head_end(prefix)
-    if end is None:
-        return False
-    if len(prefix) - end >= BODY_BUDGET:
-        return True
-    return _head_is_enough(prefix[:end])
+    known = _remembered(prefix)
+    if known is None:
+        end = head_end(prefix)
+        if end is None:
+            return False
+        known = end, _judge(prefix, end)
+    end, verdict = known
+    return verdict or len(prefix) - end >= BODY_BUDGET
