@@ -11,8 +11,8 @@ from pathlib import Path
 from crawler import PRODUCT, __version__
 
 CONCURRENCY = 32  # URL checks in flight at once, whole run
-WORKERS = None  # worker processes; None: one per CPU for runs of at least WORKERS_FROM URLs
-WORKERS_FROM = 500  # URLs to request below which a run stays in one process (start-up cost)
+WORKERS = None  # worker processes; None: one per CPU for runs of at least WORKERS_FROM files
+WORKERS_FROM = 200  # article files below which a run stays in one process (start-up cost)
 PER_HOST = 4  # requests in flight at once to one host
 MIN_INTERVAL = 0.1  # seconds between the starts of two requests to one host
 TIMEOUT = 20.0  # seconds for one attempt at a URL, every redirect hop and body read included

@@ -22,25 +22,18 @@ import logging
 import os
 import shlex
 import sys
-import threading
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.checks.plan import Limits, deferred, plan_checks
-from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
 from crawler.defaults import WORKERS_FROM
-from crawler.enrich.results import FieldResult, result_of
 from crawler.fetch import Resolver
-from crawler.fetch.urls import is_http_url, request_key
 from crawler.outcomes import Result
-from crawler.read.article import UrlKind
-from crawler.read.discover import discover
+from crawler.read.discover import Source, discover
+from crawler.run.feed import Feed, Results
 from crawler.run.inline import InlineTransport
 from crawler.run.local import LocalTransport
 from crawler.run.recorder import Recorder
@@ -50,37 +43,22 @@ from crawler.run.records import (
     FileOutcome,
     FileStatus,
     LinkRow,
-    utc_stamp,
 )
-from crawler.run.transport import CheckAnswer, CheckRequest, Transport
+from crawler.run.transport import CheckAnswer, Transport
 from crawler.run.writeback import (
     FileLimits,
     Prepared,
     ReadArticle,
-    prepare,
-    read_all,
-    write_prepared,
 )
+from crawler.run.writer import INTERRUPTED, Writer
 from crawler.state.lock import RunLock
 from crawler.state.sqlite import SqliteStore
-from crawler.state.store import FileRecord, LinkRecord, StateStore, UrlCheckRecord
+from crawler.state.store import FileRecord, LinkRecord, StateStore
 from crawler.write.cleanup import remove_leftovers
 
 log = logging.getLogger("crawler")
 
-ProgressStart = Callable[[int], Callable[[], None]]  # total -> per-URL tick
-INTERRUPTED = "not written: the crawl was interrupted"
-WRITE_BATCH = 64  # files prepared and written together: one folder sync per batch
-Results = dict[str, FieldResult]  # field -> its result, for one article
-
-
-def _targets(articles: Sequence[ReadArticle]) -> dict[str, UrlKind]:
-    targets: dict[str, UrlKind] = {}
-    for article in articles:
-        for url_field in article.fields:
-            if is_http_url(url_field.value):
-                targets.setdefault(request_key(url_field.value), url_field.kind)
-    return targets
+ProgressStart = Callable[[int | None], Callable[[], None]]  # total (None: unknown) -> tick
 
 
 def content_roots(paths: Sequence[str]) -> list[Path]:
@@ -148,95 +126,85 @@ async def _crawl(
     progress: ProgressStart | None,
     resolver: Resolver | None,
 ) -> None:
-    found = list(discover(options.paths))
+    found = discover(options.paths)
+    first = next(found, None)  # every argument is checked before anything is read
+    found = itertools.chain([] if first is None else [first], found)
     if options.out is None and not options.dry_run:
-        await asyncio.to_thread(remove_leftovers, found)
-    limits = FileLimits(config.max_file_bytes, config.max_front_matter_bytes)
-    # Bulk file I/O and YAML parsing run off the event loop.
-    read = await asyncio.to_thread(read_all, found, limits)
-    articles = [item for item in read if isinstance(item, ReadArticle)]
-    targets = _targets(articles)
+        found = remove_leftovers(found)
     recorder = await Recorder.start(
         None if options.dry_run else store, run.started_at, _run_options(options, config)
     )
     run.run_id = recorder.run_id
-    memory = await _Memory.load(store, articles, targets, config, run.started_at, recorder)
-    active = [article for article in articles if article.key not in memory.fresh]
-    plan = plan_checks(
-        targets, set(_targets(active)), memory.checks, run.started_at, memory.limits,
-        done=recorder.done_urls,
-    )  # fmt: skip
-    log.info(
-        "read %d files (%d not processable, %d fresh); requesting %d of %d distinct URLs%s",
-        len(found),
-        len(read) - len(articles),
-        len(articles) - len(active),
-        len(plan.to_check),
-        len(targets),
-        f"; resuming run {recorder.run_id}" if recorder.resumed else "",
-    )
-    checks: dict[str, UrlCheck] = dict(plan.reused)
-    writer = _Writer(options, config, limits, recorder, checks)
-    waiting: dict[str, list[int]] = {}
-    for index, article in enumerate(articles):
-        if article.key in memory.fresh:
-            continue
-        keys = {request_key(item.value) for item in article.fields if is_http_url(item.value)}
-        keys -= checks.keys()
-        writer.pending[index] = len(keys)
-        for key in keys:
-            waiting.setdefault(key, []).append(index)
+    limits = FileLimits(config.max_file_bytes, config.max_front_matter_bytes)
+    files: dict[int, tuple[FileOutcome, str | None]] = {}
+    rows: dict[int, list[LinkRow]] = {}
 
-    def resolve(url: str, check: UrlCheck) -> None:
-        checks[url] = check
-        for index in waiting.pop(url, ()):
-            writer.pending[index] -= 1
-            if not writer.pending[index]:
-                writer.submit(index, articles[index])
+    def outcome(index: int, item: FileOutcome) -> None:
+        files[index] = (item, None)
+        record = FileRecord(item.file, recorder.run_id or 0, run.started_at, item.status, "",
+                            item.to_json())  # fmt: skip
+        recorder.file(record, [])
 
-    tick = progress(len(plan.to_check)) if progress is not None else None
+    def fresh(index: int, article: ReadArticle, record: FileRecord, results: Results) -> None:
+        # Fresh inside --stale-after: left as it is; written by the resumed run: as then.
+        kept: FileStatus = "unchanged"
+        if article.key in recorder.done_files and record.outcome.get("status") == "enriched":
+            kept = "enriched"
+        shown = FileOutcome.from_json(record.outcome, article.display, kept)
+        files[index] = (replace(shown, health=record.health, digest=record.digest), None)
+        rows[index] = _rows(article, results)
+        if article.key not in recorder.done_files:
+            recorder.file(replace(record, run_id=recorder.run_id or 0), _links_of(article))
+
+    def written(index: int, article: ReadArticle, results: Results, prepared: Prepared) -> None:
+        feed.written()
+        files[index] = (prepared.outcome, prepared.diff)
+        rows[index] = _rows(article, results)
+        if not options.dry_run and prepared.outcome.error != INTERRUPTED:
+            item = prepared.outcome
+            health, digest = item.health or "rejected", item.digest or ""
+            now = datetime.now(UTC)
+            record = FileRecord(
+                article.key, recorder.run_id or 0, now, health, digest, item.to_json()
+            )
+            recorder.file(record, _links_of(article, results))
+
+    writer = Writer(options, config, limits, written)
+    feed = Feed(found, config, limits, store, recorder, run.started_at,
+                outcome, fresh, writer.submit)  # fmt: skip
+    tick = progress(None) if progress is not None else None  # URLs are found as files are read
     loop = asyncio.get_running_loop()
     deadline = None if config.max_duration is None else loop.time() + config.max_duration
-    answered: set[str] = set()
 
     def on_answer(answer: CheckAnswer) -> None:
-        answered.add(answer.url)
         recorder.check(answer.url, answer.check)
-        resolve(answer.url, answer.check)
+        feed.resolve(answer.url, answer.check)
         if tick is not None:
             tick()
 
-    requests = [
-        CheckRequest(url, kind, memory.checks.get(url)) for url, kind in plan.to_check.items()
-    ]
-    transport = _transport(config, len(requests), resolver, deadline)
+    transport = _transport(config, options, resolver, deadline)
     async with writer.running():
-        for index, article in enumerate(articles):
-            if writer.pending.get(index) == 0:
-                writer.submit(index, article)
-        await transport.run(requests, on_answer)
-        for url in plan.to_check.keys() - answered:
-            resolve(url, deferred(url, memory.checks.get(url), "--max-duration reached"))
-    finished = datetime.now(UTC)
-    outcomes = iter(writer.outcomes(articles, memory.fresh))
-    for item in read:  # in discovery order
-        if isinstance(item, FileOutcome):
-            run.files.append(item)
-            recorder.file(FileRecord(item.file, recorder.run_id or 0, finished, item.status, "",
-                                     item.to_json()), [])  # fmt: skip
-            continue
-        outcome, diff = next(outcomes)
-        run.files.append(outcome)
+        reading = asyncio.create_task(feed.run())
+        try:
+            await transport.run(feed.requests(), on_answer)
+            feed.stop_requesting("--max-duration reached")
+            await reading
+        finally:
+            if not reading.done():
+                reading.cancel()
+                await asyncio.wait([reading])
+    log.info(
+        "read %d files; checked %d distinct URLs%s",
+        feed.files,
+        len(feed.checks),
+        f"; resumed run {recorder.run_id}" if recorder.resumed else "",
+    )
+    for index in sorted(files):
+        item, diff = files[index]
+        run.files.append(item)
         if diff:
             run.diffs.append(diff)
-    for article in articles:
-        results = {item.field: result_of(item, checks) for item in article.fields}
-        run.links += [LinkRow(article.display, name, result) for name, result in results.items()]
-    for article in articles:
-        record = memory.fresh.get(article.key)
-        if record is not None and article.key not in recorder.done_files:
-            # Fresh inside --stale-after: recorded again in this run, as it was.
-            recorder.file(replace(record, run_id=recorder.run_id or 0), _links_of(article))
+        run.links += rows.get(index, [])
     run.finished_at = datetime.now(UTC)
     if recorder.run_id is not None and store is not None:
         per_url = {row.link.url: row.link.result.value for row in run.links}
@@ -248,185 +216,30 @@ async def _crawl(
         run.trend = [item for item in await store.runs(30) if item.id != recorder.run_id]
 
 
+def _rows(article: ReadArticle, results: Results) -> list[LinkRow]:
+    return [LinkRow(article.display, name, result) for name, result in results.items()]
+
+
 def _transport(
-    config: Config, urls: int, resolver: Resolver | None, deadline: float | None
+    config: Config, options: CrawlOptions, resolver: Resolver | None, deadline: float | None
 ) -> Transport:
     """Where the checks run: this process, or worker processes that share the hosts."""
     workers = config.workers
     if workers is None:
-        workers = (os.cpu_count() or 1) if urls >= WORKERS_FROM else 1
+        # Starting processes costs more than it saves on a small run: count its files.
+        articles = (item for item in discover(options.paths) if isinstance(item, Source))
+        big = sum(1 for _ in itertools.islice(articles, WORKERS_FROM)) >= WORKERS_FROM
+        workers = (os.cpu_count() or 1) if big else 1
     if workers == 1 or resolver is not None:  # a resolver object cannot cross processes
         return InlineTransport(config, resolver=resolver, deadline=deadline)
     return LocalTransport(config, workers, deadline=deadline)
 
 
-def _links_of(article: ReadArticle) -> list[LinkRecord]:
+def _links_of(article: ReadArticle, results: Results | None = None) -> list[LinkRecord]:
+    """Which URL each field names, as the store records it (the checked URL when known)."""
+    if results is not None:
+        return [LinkRecord(article.key, name, item.link.url) for name, item in results.items()]
     return [LinkRecord(article.key, item.field, str(item.value)) for item in article.fields]
-
-
-class _Writer:
-    """Prepares and writes files as their URLs are answered, one batch at a time.
-
-    The work runs on one thread of its own; a cancelled run stops it between two
-    files (within a batch's time) and waits for it, so the run's locks are held
-    until the last rename is done.
-    """
-
-    def __init__(
-        self,
-        options: CrawlOptions,
-        config: Config,
-        limits: FileLimits,
-        recorder: Recorder,
-        checks: Mapping[str, UrlCheck],
-    ) -> None:
-        self._options = options
-        self._refresh = frozenset(config.refresh_fields) if config.refresh else frozenset()
-        self._limits = limits
-        self._recorder = recorder
-        self._checks = checks
-        self.pending: dict[int, int] = {}  # article index -> URLs it still waits for
-        self._ready: list[tuple[int, ReadArticle, Results]] = []
-        self._wake = asyncio.Event()
-        self._closed = False
-        self._stop = threading.Event()
-        self._done: dict[int, Prepared] = {}
-
-    def submit(self, index: int, article: ReadArticle) -> None:
-        results = {item.field: result_of(item, self._checks) for item in article.fields}
-        self._ready.append((index, article, results))
-        self._wake.set()
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """The writer drains while the body checks URLs; leaving waits for the last write."""
-        task = asyncio.create_task(self.drain())
-        try:
-            yield
-        except BaseException:
-            self._stop.set()
-            task.cancel()
-            await asyncio.wait([task])
-            raise
-        self._closed = True
-        self._wake.set()
-        await task
-
-    async def drain(self) -> None:
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawler-write")
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._ready:
-                    batch, self._ready = self._ready[:WRITE_BATCH], self._ready[WRITE_BATCH:]
-                    work = loop.run_in_executor(executor, self._write, batch)
-                    try:
-                        written = await asyncio.shield(work)
-                    except asyncio.CancelledError:
-                        self._stop.set()  # no new file is started; the current one finishes
-                        await asyncio.wait([work])
-                        raise
-                    for (index, article, results), prepared in zip(batch, written, strict=True):
-                        self._done[index] = prepared
-                        self._record(article, results, prepared)
-                if self._closed and not self._ready:
-                    return
-        finally:
-            executor.shutdown(wait=True)
-
-    def _write(self, batch: list[tuple[int, ReadArticle, Results]]) -> list[Prepared]:
-        checked_at = utc_stamp(datetime.now(UTC))
-        prepared = []
-        for _, article, results in batch:
-            if self._stop.is_set():
-                prepared.append(Prepared(FileOutcome(article.display, "rejected", INTERRUPTED)))
-                continue
-            prepared.append(
-                prepare(article, results, checked_at, self._options, self._refresh, self._limits)
-            )
-        return write_prepared(prepared, self._stop.is_set)
-
-    def _record(self, article: ReadArticle, results: Results, prepared: Prepared) -> None:
-        outcome = prepared.outcome
-        if self._options.dry_run or outcome.error == INTERRUPTED:
-            return
-        record = FileRecord(
-            article.key,
-            self._recorder.run_id or 0,
-            datetime.now(UTC),
-            outcome.health or "rejected",
-            outcome.digest or "",
-            outcome.to_json(),
-        )
-        links = [LinkRecord(article.key, name, result.link.url) for name, result in results.items()]
-        self._recorder.file(record, links)
-
-    def outcomes(
-        self, articles: Sequence[ReadArticle], fresh: Mapping[str, FileRecord]
-    ) -> list[tuple[FileOutcome, str | None]]:
-        """Each article's outcome and diff, in the order of ``articles``."""
-        found: list[tuple[FileOutcome, str | None]] = []
-        for index, article in enumerate(articles):
-            record = fresh.get(article.key)
-            if record is not None:
-                # Fresh inside --stale-after: left as it is; done by the resumed run: as then.
-                kept: FileStatus = "unchanged"
-                if (
-                    article.key in self._recorder.done_files
-                    and record.outcome.get("status") == "enriched"
-                ):
-                    kept = "enriched"
-                outcome = FileOutcome.from_json(record.outcome, article.display, kept)
-                found.append((replace(outcome, health=record.health, digest=record.digest), None))
-                continue
-            prepared = self._done.get(index)
-            if prepared is None:
-                found.append((FileOutcome(article.display, "rejected", INTERRUPTED), None))
-                continue
-            found.append((prepared.outcome, prepared.diff))
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class _Memory:
-    """What the state store knows that this run uses: last checks, fresh files, limits."""
-
-    checks: dict[str, UrlCheckRecord]  # the last check of each URL named
-    fresh: dict[str, FileRecord]  # files not to write again: fresh, or done by a resumed run
-    limits: Limits
-
-    @classmethod
-    async def load(
-        cls,
-        store: StateStore | None,
-        articles: Sequence[ReadArticle],
-        targets: Mapping[str, UrlKind],
-        config: Config,
-        now: datetime,
-        recorder: Recorder,
-    ) -> _Memory:
-        window = None if config.stale_after is None else timedelta(seconds=config.stale_after)
-        limits = Limits(window, config.only_failed, config.max_urls)
-        if store is None:
-            return cls({}, {}, limits)
-        checks = await store.last_checks(targets)
-        fresh: dict[str, FileRecord] = {}
-        if window is not None or recorder.done_files:
-            records = dict(recorder.done_files)
-            if window is not None:
-                latest = await store.file_records([article.key for article in articles])
-                records = {**latest, **records}
-            for article in articles:
-                record = records.get(article.key)
-                if record is None or record.digest != article.digest.hex():
-                    continue
-                if article.key in recorder.done_files or (
-                    window is not None and record.checked_at >= now - window
-                ):
-                    fresh[article.key] = record
-        return cls(checks, fresh, limits)
 
 
 __all__ = ["CrawlOptions", "CrawlRun", "FileOutcome", "LinkRow", "crawl"]

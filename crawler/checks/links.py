@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable
+from typing import Any
 
 from crawler.checks.image_probe import probe_image
 from crawler.checks.pages import PageChecker
@@ -29,33 +30,29 @@ Progress = Callable[[], None]
 
 async def check_links(
     fetcher: Fetcher,
-    targets: Mapping[str, UrlKind],
+    requests: AsyncIterable[tuple[str, UrlKind, UrlCheckRecord | None]],
     concurrency: int,
-    on_done: Progress | None = None,
+    on_result: Callable[[str, UrlCheck], None],
     *,
     soft_404_probe: bool = True,
     rng: random.Random | None = None,
-    previous: Mapping[str, UrlCheckRecord] | None = None,
     deadline: float | None = None,
-    on_result: Callable[[str, UrlCheck], None] | None = None,
-) -> dict[str, UrlCheck]:
-    """Fetch each target URL once, ``concurrency`` at a time, keeping only its UrlCheck.
+) -> None:
+    """Check each URL that ``requests`` yields once, ``concurrency`` at a time.
 
-    The order comes from a host-aware :class:`~crawler.run.frontier.Frontier`: a
-    check starts only for a host that can take a request now.  ``on_result`` is
-    called with each URL's check as soon as it is known.
-
-    ``previous`` holds the last check of URLs checked before: an ok one is asked
-    again conditionally, and a 304 reuses it.  Once the event loop's clock passes
-    ``deadline`` no further URL is started; those left out are not in the result.
+    Requests may keep arriving while checks run.  The order comes from a host-aware
+    :class:`~crawler.run.frontier.Frontier`: a check starts only for a host that can
+    take a request now.  ``on_result`` is called with each URL's check as soon as it
+    is known.  A request's record (the URL's last check) makes an ok one asked again
+    conditionally, and a 304 reuses it.  Once the event loop's clock passes
+    ``deadline`` no further URL is started; those left out get no result.
     """
-    previous = previous or {}
     loop = asyncio.get_running_loop()
-    results: dict[str, UrlCheck] = {}
     pages = PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
+    kinds: dict[str, UrlKind] = {}
+    previous: dict[str, UrlCheckRecord] = {}
 
-    async def check(url: str, kind: UrlKind) -> UrlCheck:
-        record = previous.get(url)
+    async def check(url: str, kind: UrlKind, record: UrlCheckRecord | None) -> UrlCheck:
         conditions = conditions_for(record)
         if kind is UrlKind.IMAGE:
             link, probe = await probe_image(fetcher, url, conditions)
@@ -93,41 +90,52 @@ async def check_links(
             link.attempts,
             f" ({link.detail})" if link.detail else "",
         )
-        results[url] = result
-        if on_result is not None:
-            on_result(url, result)
-        if on_done is not None:
-            on_done()
+        on_result(url, result)
 
     frontier = Frontier(fetcher.config.per_host, lambda host: fetcher.hosts.policy(host).interval)
-    for url in targets:
-        frontier.add(url)
+    arrived = asyncio.Event()
+
+    async def feed() -> None:
+        async for url, kind, record in requests:
+            kinds[url] = kind
+            if record is not None:
+                previous[url] = record
+            frontier.add(url)
+            arrived.set()
+
+    feeder = asyncio.create_task(feed())
     running: dict[asyncio.Task[UrlCheck], str] = {}
     try:
-        while frontier or running:
+        while not feeder.done() or frontier or running:
             now = loop.time()
             if deadline is not None and now >= deadline:
                 if not running:
                     break
             else:
                 while len(running) < concurrency and (chosen := frontier.take(now)) is not None:
-                    running[asyncio.create_task(check(chosen, targets[chosen]))] = chosen
-            if not running:
-                # Every host with work is inside its interval: wait for the first to open.
-                ready_at = frontier.next_ready_at()
-                await asyncio.sleep(max(0.0, (ready_at or now) - now))
-                continue
+                    work = check(chosen, kinds.pop(chosen), previous.pop(chosen, None))
+                    running[asyncio.create_task(work)] = chosen
             ready_at = frontier.next_ready_at()
-            wait = None if ready_at is None or len(running) >= concurrency else ready_at - now
+            timeout = None if ready_at is None or len(running) >= concurrency else ready_at - now
+            if deadline is not None:
+                timeout = min(deadline - now, timeout) if timeout is not None else deadline - now
+            arrived.clear()
+            waiting = asyncio.create_task(arrived.wait())
+            watched: set[asyncio.Future[Any]] = {*running, waiting}
+            if not feeder.done():
+                watched.add(feeder)
             done, _ = await asyncio.wait(
-                running, timeout=None if wait is None else max(0.0, wait),
+                watched, timeout=None if timeout is None else max(0.0, timeout),
                 return_when=asyncio.FIRST_COMPLETED,
             )  # fmt: skip
+            waiting.cancel()
             for task in done:
-                finish(running.pop(task), task)
+                if task in running:
+                    finish(running.pop(task), task)
+            if feeder.done() and feeder.exception() is not None:
+                raise feeder.exception()  # type: ignore[misc]
     finally:
+        feeder.cancel()
         for task in running:
             task.cancel()
-        if running:
-            await asyncio.gather(*running, return_exceptions=True)
-    return results
+        await asyncio.gather(feeder, *running, return_exceptions=True)

@@ -49,7 +49,7 @@ def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart
         transient=True,
     )
 
-    def start(total: int) -> Callable[[], None]:
+    def start(total: int | None) -> Callable[[], None]:
         task = bar.add_task("checking URLs", total=total)
         return lambda: bar.advance(task)
 

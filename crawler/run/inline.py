@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator
 
 from crawler.checks.links import check_links
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
 from crawler.fetch import Fetcher, Resolver
+from crawler.read.article import UrlKind
 from crawler.run.transport import CheckAnswer, CheckRequest, OnAnswer
+from crawler.state.store import UrlCheckRecord
 
 
 class InlineTransport:
@@ -29,34 +31,35 @@ class InlineTransport:
         self._resolver = resolver
         self._deadline = deadline  # the event loop's clock; None: no --max-duration
 
-    async def run(self, requests: Sequence[CheckRequest], on_answer: OnAnswer) -> None:
+    async def run(self, requests: AsyncIterable[CheckRequest], on_answer: OnAnswer) -> None:
         await check_requests(self._config, requests, on_answer, self._deadline, self._resolver)
 
 
 async def check_requests(
     config: Config,
-    requests: Sequence[CheckRequest],
+    requests: AsyncIterable[CheckRequest],
     on_answer: OnAnswer,
     deadline: float | None,
     resolver: Resolver | None = None,
 ) -> None:
-    """Check ``requests`` over one Fetcher, calling ``on_answer`` as each is known."""
+    """Check ``requests`` as they arrive, over one Fetcher; ``on_answer`` as each is known."""
 
     def answered(url: str, check: UrlCheck) -> None:
         on_answer(CheckAnswer(url, check))
 
-    targets = {request.url: request.kind for request in requests}
-    previous = {request.url: request.previous for request in requests if request.previous}
+    async def work() -> AsyncIterator[tuple[str, UrlKind, UrlCheckRecord | None]]:
+        async for request in requests:
+            yield request.url, request.kind, request.previous
+
     async with Fetcher(config, resolver=resolver) as fetcher:
         await check_links(
             fetcher,
-            targets,
+            work(),
             config.concurrency,
+            answered,
             soft_404_probe=config.soft404_probe,
             rng=random.Random(config.seed),
-            previous=previous,
             deadline=deadline,
-            on_result=answered,
         )
 
 

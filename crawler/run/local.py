@@ -27,7 +27,7 @@ import math
 import pickle
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, Mapping
 
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
@@ -53,22 +53,34 @@ class LocalTransport:
         self._workers = workers
         self._deadline = deadline
 
-    async def run(self, requests: Sequence[CheckRequest], on_answer: OnAnswer) -> None:
-        shares: list[list[CheckRequest]] = [[] for _ in range(self._workers)]
-        for request in requests:
-            shares[worker_of(request.url, self._workers)].append(request)
+    async def run(self, requests: AsyncIterable[CheckRequest], on_answer: OnAnswer) -> None:
         # The run's concurrency is shared out; each worker keeps the per-host limits whole.
         config = dataclasses.replace(
             self._config, concurrency=max(1, math.ceil(self._config.concurrency / self._workers))
         )
-        async with asyncio.TaskGroup() as group:
-            for share in shares:
-                if share:
-                    group.create_task(self._run_worker(config, share, on_answer))
+        workers = [await _Worker.start(config, self._deadline) for _ in range(self._workers)]
+        try:
+            async with asyncio.TaskGroup() as group:
+                for worker in workers:
+                    group.create_task(worker.answers(on_answer))
+                async for request in requests:
+                    await workers[worker_of(request.url, self._workers)].send(request)
+                for worker in workers:
+                    worker.close()
+        finally:
+            for worker in workers:
+                await worker.stop()
 
-    async def _run_worker(
-        self, config: Config, share: list[CheckRequest], on_answer: OnAnswer
-    ) -> None:
+
+class _Worker:
+    """One worker process and the URLs it was sent that it has not answered yet."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        self.unanswered: set[str] = set()
+
+    @classmethod
+    async def start(cls, config: Config, deadline: float | None) -> _Worker:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -77,32 +89,51 @@ class LocalTransport:
             stdout=asyncio.subprocess.PIPE,
             limit=STREAM_LIMIT,
         )
-        assert process.stdin is not None and process.stdout is not None
-        unanswered = {request.url for request in share}
-        try:
-            header = {
-                "config": base64.b64encode(pickle.dumps(config)).decode("ascii"),
-                "remaining": remaining(self._deadline),
-                "logLevel": log.getEffectiveLevel(),
-            }
-            lines = [json.dumps(header)] + [json.dumps(request.to_json()) for request in share]
-            process.stdin.write(("\n".join(lines) + "\n").encode("utf-8"))
-            await process.stdin.drain()
-            process.stdin.close()
-            while line := await process.stdout.readline():
-                answer = CheckAnswer.from_json(json.loads(line))
-                unanswered.discard(answer.url)
-                on_answer(answer)
-            code = await process.wait()
-        except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-            raise
-        if code != 0 and unanswered:
-            log.error("a worker ended with status %d; %d URLs unchecked", code, len(unanswered))
-            for url in sorted(unanswered):
+        worker = cls(process)
+        header = {
+            "config": base64.b64encode(pickle.dumps(config)).decode("ascii"),
+            "remaining": remaining(deadline),
+            "logLevel": log.getEffectiveLevel(),
+        }
+        await worker._write(header)
+        return worker
+
+    async def send(self, request: CheckRequest) -> None:
+        self.unanswered.add(request.url)
+        await self._write(request.to_json())
+
+    async def _write(self, message: Mapping[str, object]) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        stdin.write(json.dumps(message).encode("utf-8") + b"\n")
+        if stdin.transport.get_write_buffer_size() > 256 * 1024:
+            await stdin.drain()
+
+    def close(self) -> None:
+        """Nothing more to send: the worker ends once it has answered everything."""
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+
+    async def answers(self, on_answer: OnAnswer) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        while line := await stdout.readline():
+            answer = CheckAnswer.from_json(json.loads(line))
+            self.unanswered.discard(answer.url)
+            on_answer(answer)
+        code = await self._process.wait()
+        if code != 0 and self.unanswered:
+            left = sorted(self.unanswered)
+            log.error("a worker ended with status %d; %d URLs unchecked", code, len(left))
+            for url in left:
                 on_answer(CheckAnswer(url, _lost(url, code)))
+            self.unanswered.clear()
+
+    async def stop(self) -> None:
+        if self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+        await self._process.wait()
 
 
 def _lost(url: str, code: int) -> UrlCheck:

@@ -12,12 +12,14 @@ import base64
 import json
 import pickle
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from crawler.config import Config
 from crawler.logs import configure
 from crawler.run import loop as event_loop
 from crawler.run.inline import check_requests
+from crawler.run.local import STREAM_LIMIT
 from crawler.run.transport import CheckAnswer, CheckRequest
 
 
@@ -27,20 +29,27 @@ def _answer(answer: CheckAnswer) -> None:
     sys.stdout.flush()
 
 
-async def _work(config: Config, requests: list[CheckRequest], left: float | None) -> None:
-    deadline = None if left is None else asyncio.get_running_loop().time() + left
-    await check_requests(config, requests, _answer, deadline)
+async def _requests(reader: asyncio.StreamReader) -> AsyncIterator[CheckRequest]:
+    while line := await reader.readline():
+        yield CheckRequest.from_json(json.loads(line))
 
 
-def main() -> int:
-    lines = sys.stdin.buffer.read().decode("utf-8").splitlines()
-    header = json.loads(lines[0])
+async def _work() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=STREAM_LIMIT)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    header = json.loads(await reader.readline())
     # The header comes from the coordinator that started this process, over its pipe.
     config: Config = pickle.loads(base64.b64decode(header["config"]))
     configure(int(header["logLevel"]))
-    requests = [CheckRequest.from_json(json.loads(line)) for line in lines[1:] if line]
+    left = header["remaining"]
+    deadline = None if left is None else loop.time() + left
+    await check_requests(config, _requests(reader), _answer, deadline)
+
+
+def main() -> int:
     try:
-        event_loop.run(_work(config, requests, header["remaining"]))
+        event_loop.run(_work())
     except KeyboardInterrupt:
         return 130
     return 0

@@ -19,7 +19,7 @@ the state store records it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -75,12 +75,13 @@ OnAnswer = Callable[[CheckAnswer], None]
 class Transport(Protocol):
     """Has URL checks done by workers and hands their answers back as they arrive."""
 
-    async def run(self, requests: Sequence[CheckRequest], on_answer: OnAnswer) -> None:
+    async def run(self, requests: AsyncIterable[CheckRequest], on_answer: OnAnswer) -> None:
         """Check every request once, calling ``on_answer`` for each answer as it arrives.
 
-        Returns once every request is answered, or once the run's deadline
-        (``--max-duration``) has passed and the checks already started are done:
-        requests never started get no answer.
+        ``requests`` keeps yielding while the run reads files: checks start as soon
+        as requests arrive.  Returns once the requests have ended and every one is
+        answered, or once the run's deadline (``--max-duration``) has passed and the
+        checks already started are done: requests never started get no answer.
         """
         ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from crawler.read.discover import Found, Source
@@ -20,25 +20,23 @@ from crawler.write.atomic import is_leftover_temporary
 log = logging.getLogger("crawler")
 
 
-def remove_leftovers(found: Iterable[Found]) -> int:
-    """Delete our leftover temporary files beside the crawled articles; how many went."""
-    folders: dict[Path, set[str]] = {}
+def remove_leftovers(found: Iterable[Found]) -> Iterator[Found]:
+    """Pass ``found`` through, deleting our leftover temporary files beside each article."""
+    listed: dict[Path, list[str]] = {}
     for item in found:
         if isinstance(item, Source):
-            folders.setdefault(item.real.parent, set()).add(item.real.name)
-    removed = 0
-    for folder, names in folders.items():
-        try:
-            entries = os.listdir(folder)
-        except OSError:
-            continue
-        for name in entries:
-            if is_leftover_temporary(name, names):
-                with contextlib.suppress(FileNotFoundError):
-                    (folder / name).unlink()
-                    removed += 1
-                    log.info("%s: removed, left by an interrupted crawl", folder / name)
-    return removed
+            folder = item.real.parent
+            if folder not in listed:
+                try:
+                    listed[folder] = [name for name in os.listdir(folder) if name.endswith(".tmp")]
+                except OSError:
+                    listed[folder] = []
+            for name in listed[folder]:
+                if is_leftover_temporary(name, {item.real.name}):
+                    with contextlib.suppress(FileNotFoundError):
+                        (folder / name).unlink()
+                        log.info("%s: removed, left by an interrupted crawl", folder / name)
+        yield item
 
 
 __all__ = ["remove_leftovers"]

@@ -1,0 +1,225 @@
+"""The reading side of the streaming crawl: files in a bounded window, URLs planned as read.
+
+:class:`Feed` pulls discovered files in batches (read and parsed off the event
+loop), looks up what the state store knows of the batch (last checks, fresh or
+already written files), plans each new distinct URL once for the whole run
+(:func:`crawler.checks.plan.plan_checks`: reuse, defer or request) and puts the
+requests on an outbox that the transport consumes.  At most ``window`` files are
+held between reading and writing: the feed waits for written files before it
+reads more, so memory follows the window and the distinct-URL map, not the
+corpus.  ``--max-urls`` needs every URL's age before choosing, so with it the
+whole corpus is read first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from crawler.checks.plan import Limits, deferred, plan_checks
+from crawler.checks.url_check import UrlCheck
+from crawler.config import Config
+from crawler.enrich.results import FieldResult, result_of
+from crawler.fetch.urls import is_http_url, request_key
+from crawler.read.article import UrlKind
+from crawler.read.discover import Found
+from crawler.run.recorder import Recorder
+from crawler.run.records import FileOutcome
+from crawler.run.transport import CheckRequest
+from crawler.run.writeback import FileLimits, ReadArticle, read_all
+from crawler.state.store import FileRecord, StateStore, UrlCheckRecord
+
+READ_BATCH = 256  # files read, parsed and looked up together
+WINDOW = 4096  # files held at most between reading and writing
+
+Results = dict[str, FieldResult]
+OnOutcome = Callable[[int, FileOutcome], None]  # a file that is not an article
+OnFresh = Callable[[int, ReadArticle, FileRecord, Results], None]  # left as it is
+OnReady = Callable[[int, ReadArticle, Results], None]  # every URL answered: write it
+
+
+@dataclass(slots=True)
+class _Waiting:
+    article: ReadArticle
+    left: int  # distinct URLs still unanswered
+
+
+@dataclass(slots=True)
+class Feed:
+    """Reads, plans and hands out the run's URL checks; resolves files as answers come."""
+
+    found: Iterator[Found]
+    config: Config
+    limits: FileLimits
+    store: StateStore | None
+    recorder: Recorder
+    now: datetime
+    on_outcome: OnOutcome
+    on_fresh: OnFresh
+    on_ready: OnReady
+    window: int = WINDOW
+    checks: dict[str, UrlCheck] = field(default_factory=dict)  # every URL with a result
+    requested: dict[str, UrlCheckRecord | None] = field(default_factory=dict)  # unanswered
+    outbox: asyncio.Queue[CheckRequest | None] = field(default_factory=asyncio.Queue)
+    files: int = 0  # files discovered so far
+    _waiting: dict[int, _Waiting] = field(default_factory=dict)
+    _by_url: dict[str, list[int]] = field(default_factory=dict)
+    _room: asyncio.Event = field(default_factory=asyncio.Event)
+    _unwritten: int = 0  # files handed to the writer and not yet written
+    _deferring: str | None = None  # why no further URL is requested
+
+    async def requests(self) -> AsyncIterator[CheckRequest]:
+        """The outbox as the transport reads it: every request, then the end."""
+        while (request := await self.outbox.get()) is not None:
+            yield request
+
+    async def run(self) -> None:
+        """Read every file, plan its URLs, and close the outbox."""
+        try:
+            if self.config.max_urls is not None:
+                await self._read_all_then_plan()
+            else:
+                while batch := list(itertools.islice(self.found, READ_BATCH)):
+                    await self._wait_for_room()
+                    await self._take(await self._read(batch))
+        finally:
+            self.outbox.put_nowait(None)
+
+    def stop_requesting(self, reason: str) -> None:
+        """The transport requests nothing more: what is queued or unanswered is deferred."""
+        self._deferring = reason
+        while not self.outbox.empty():
+            request = self.outbox.get_nowait()
+            if request is not None:
+                self.resolve(request.url, deferred(request.url, request.previous, reason))
+        for url, previous in list(self.requested.items()):
+            self.resolve(url, deferred(url, previous, reason))
+
+    def resolve(self, url: str, check: UrlCheck) -> None:
+        """A URL's result: files that waited only on it are ready to write."""
+        self.requested.pop(url, None)
+        self.checks[url] = check
+        for index in self._by_url.pop(url, ()):
+            waiting = self._waiting[index]
+            waiting.left -= 1
+            if not waiting.left:
+                del self._waiting[index]
+                self._ready(index, waiting.article)
+
+    async def _wait_for_room(self) -> None:
+        while len(self._waiting) + self._unwritten > self.window - READ_BATCH:
+            self._room.clear()
+            await self._room.wait()
+
+    def _ready(self, index: int, article: ReadArticle) -> None:
+        results = {item.field: result_of(item, self.checks) for item in article.fields}
+        self._unwritten += 1
+        self.on_ready(index, article, results)
+
+    def written(self) -> None:
+        """A file the writer was given is written: it leaves the window."""
+        self._unwritten -= 1
+        self._room.set()
+
+    async def _read(self, batch: list[Found]) -> list[tuple[int, ReadArticle | FileOutcome]]:
+        read = await asyncio.to_thread(read_all, batch, self.limits)
+        indexed = list(enumerate(read, start=self.files))
+        self.files += len(batch)
+        return indexed
+
+    async def _read_all_then_plan(self) -> None:
+        everything: list[tuple[int, ReadArticle | FileOutcome]] = []
+        while batch := list(itertools.islice(self.found, READ_BATCH)):
+            everything += await self._read(batch)
+        await self._take(everything)
+
+    async def _take(self, read: list[tuple[int, ReadArticle | FileOutcome]]) -> None:
+        """Plan a batch of read files: outcomes, fresh files, reuse, and new requests."""
+        articles: list[tuple[int, ReadArticle]] = []
+        for index, found in read:
+            if isinstance(found, FileOutcome):
+                self.on_outcome(index, found)
+            else:
+                articles.append((index, found))
+        targets: dict[str, UrlKind] = {}
+        for _, article in articles:
+            for item in article.fields:
+                if is_http_url(item.value):
+                    targets.setdefault(request_key(item.value), item.kind)
+        previous = await self._last_checks(targets)
+        fresh = await self._fresh([article for _, article in articles])
+        active: set[str] = set()
+        known = self._known(previous) if fresh else {}
+        for index, article in articles:
+            record = fresh.get(article.key)
+            if record is not None:
+                rows = {item.field: result_of(item, known) for item in article.fields}
+                self.on_fresh(index, article, record, rows)
+            else:
+                active.update(_keys(article))
+        new = {url: kind for url, kind in targets.items() if url not in self.checks
+               and url not in self.requested and url in active}  # fmt: skip
+        plan = plan_checks(new, active, previous, self.now, self._limits(), self.recorder.done_urls)
+        self.checks.update(plan.reused)
+        for url, kind in plan.to_check.items():
+            if self._deferring is not None:
+                self.checks[url] = deferred(url, previous.get(url), self._deferring)
+                continue
+            self.requested[url] = previous.get(url)
+            self.outbox.put_nowait(CheckRequest(url, kind, previous.get(url)))
+        for index, article in articles:
+            if article.key in fresh:
+                continue
+            left = {url for url in _keys(article) if url not in self.checks}
+            if not left:
+                self._ready(index, article)
+                continue
+            self._waiting[index] = _Waiting(article, len(left))
+            for url in left:
+                self._by_url.setdefault(url, []).append(index)
+
+    def _known(self, previous: dict[str, UrlCheckRecord]) -> dict[str, UrlCheck]:
+        """What a fresh file's rows show: this run's result, else its last check."""
+        known = {url: deferred(url, record, "only fresh files name it")
+                 for url, record in previous.items()}  # fmt: skip
+        return known | self.checks
+
+    def _limits(self) -> Limits:
+        stale_after = self.config.stale_after
+        window = None if stale_after is None else timedelta(seconds=stale_after)
+        return Limits(window, self.config.only_failed, self.config.max_urls)
+
+    async def _last_checks(self, targets: dict[str, UrlKind]) -> dict[str, UrlCheckRecord]:
+        if self.store is None:
+            return {}
+        return await self.store.last_checks(targets)
+
+    async def _fresh(self, articles: list[ReadArticle]) -> dict[str, FileRecord]:
+        """Files not to write again: fresh inside --stale-after, or done by a resumed run."""
+        done = self.recorder.done_files
+        stale_after = self.config.stale_after
+        if self.store is None or (stale_after is None and not done):
+            return {}
+        records = {article.key: done[article.key] for article in articles if article.key in done}
+        if stale_after is not None:
+            latest = await self.store.file_records([article.key for article in articles])
+            records = latest | records
+        cutoff = None if stale_after is None else self.now - timedelta(seconds=stale_after)
+        fresh = {}
+        for article in articles:
+            record = records.get(article.key)
+            if record is None or record.digest != article.digest.hex():
+                continue
+            if article.key in done or (cutoff is not None and record.checked_at >= cutoff):
+                fresh[article.key] = record
+        return fresh
+
+
+def _keys(article: ReadArticle) -> set[str]:
+    return {request_key(item.value) for item in article.fields if is_http_url(item.value)}
+
+
+__all__ = ["READ_BATCH", "WINDOW", "Feed"]
