@@ -19,6 +19,7 @@ the state store records it).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,41 +88,19 @@ class Transport(Protocol):
 
 
 def record_to_json(record: UrlCheckRecord) -> dict[str, Any]:
-    return {
-        "url": record.url,
+    """A check record as JSON: its fields by name, the result class and time as text."""
+    data = {item.name: getattr(record, item.name) for item in dataclasses.fields(record)}
+    data |= {
         "result": record.result.value,
-        "status": record.status,
-        "finalUrl": record.final_url,
-        "redirects": record.redirects,
-        "attempts": record.attempts,
-        "elapsedMs": record.elapsed_ms,
-        "detail": record.detail,
-        "contentType": record.content_type,
-        "etag": record.etag,
-        "lastModified": record.last_modified,
-        "bytesRead": record.bytes_read,
-        "checkedAt": record.checked_at.isoformat(),
+        "checked_at": record.checked_at.isoformat(),
         "extra": dict(record.extra),
     }
+    return data
 
 
 def record_from_json(data: dict[str, Any]) -> UrlCheckRecord:
-    return UrlCheckRecord(
-        url=data["url"],
-        result=Result(data["result"]),
-        status=data["status"],
-        final_url=data["finalUrl"],
-        redirects=data["redirects"],
-        attempts=data["attempts"],
-        elapsed_ms=data["elapsedMs"],
-        detail=data["detail"],
-        content_type=data["contentType"],
-        etag=data["etag"],
-        last_modified=data["lastModified"],
-        bytes_read=data["bytesRead"],
-        checked_at=datetime.fromisoformat(data["checkedAt"]),
-        extra=data["extra"],
-    )
+    result, checked_at = Result(data["result"]), datetime.fromisoformat(data["checked_at"])
+    return UrlCheckRecord(**(data | {"result": result, "checked_at": checked_at}))
 
 
 __all__ = [
