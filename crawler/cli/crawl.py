@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.cli.options import config_from
 from crawler.config import Config
-from crawler.errors import StorageError
+from crawler.errors import StorageError, UsageError
 from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
 from crawler.reports import check_report_path, write_report
 from crawler.reports import summary as summary_report
@@ -120,6 +120,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     articles = out / "articles"
+    _refuse_foreign_files(articles, example_articles())
     if articles.exists():
         shutil.rmtree(articles)
     shutil.copytree(example_articles(), articles)
@@ -145,6 +146,25 @@ def command_demo(args: argparse.Namespace) -> int:
         print(f"Crawled copy: {articles}/   reports: {', '.join(map(str, reports))}")
     # The example site breaks links on purpose: the demo succeeded if it ran.
     return EXIT_OK
+
+
+def _refuse_foreign_files(articles: Path, bundled: Path) -> None:
+    """UsageError unless ``articles`` is absent or holds only the demo's own files.
+
+    The demo replaces its copy on every run; anything else in that folder is the
+    user's, and is never deleted.
+    """
+    if not articles.exists() and not articles.is_symlink():
+        return
+    if articles.is_symlink() or not articles.is_dir():
+        raise UsageError(f"{articles}: exists and is not the demo's folder; choose another --out")
+    ours = {path.relative_to(bundled) for path in bundled.rglob("*")}
+    for path in sorted(articles.rglob("*")):
+        if path.relative_to(articles) not in ours or path.is_symlink():
+            raise UsageError(
+                f"{articles}: holds {path.relative_to(articles)}, which the demo did not put "
+                "there; nothing was deleted; choose another --out or move it"
+            )
 
 
 def command_schedule(args: argparse.Namespace) -> int:
