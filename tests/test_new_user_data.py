@@ -6,9 +6,19 @@ before the fix it protects.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from test_cli import run_crawler
+import pytest
+from test_cli import GOOD_ARTICLE, copy_articles, run_crawler, site_options
+
+from crawler.demo.site import RunningSite, serve_example_site
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[RunningSite]:
+    async with serve_example_site() as running:
+        yield running
 
 
 async def test_demo_never_deletes_files_the_user_kept_in_its_articles_folder(
@@ -22,3 +32,19 @@ async def test_demo_never_deletes_files_the_user_kept_in_its_articles_folder(
     assert "my-notes.md" in stderr and "nothing was deleted" in stderr
     assert len(stderr.strip().splitlines()) == 1
     assert kept.read_text() == "mine\n"
+
+
+async def test_read_only_article_is_left_byte_for_byte_and_named_as_rejected(
+    site: RunningSite, tmp_path: Path
+) -> None:
+    articles = copy_articles(tmp_path, [GOOD_ARTICLE])
+    article = articles / GOOD_ARTICLE
+    before = article.read_bytes()
+    article.chmod(0o444)
+    inode = article.stat().st_ino
+    args = ["crawl", str(articles), "--no-state", *site_options(site)]
+    code, _, stderr = await run_crawler(args, tmp_path)
+    assert code == 1
+    assert GOOD_ARTICLE in stderr and "read-only file (mode 0444)" in stderr
+    assert article.read_bytes() == before
+    assert article.stat().st_ino == inode
