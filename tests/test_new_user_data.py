@@ -48,3 +48,25 @@ async def test_read_only_article_is_left_byte_for_byte_and_named_as_rejected(
     assert GOOD_ARTICLE in stderr and "read-only file (mode 0444)" in stderr
     assert article.read_bytes() == before
     assert article.stat().st_ino == inode
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        pytest.param("regular/r.html", id="under-a-regular-file"),
+        pytest.param("/proc/no-such/r.html", id="under-proc"),
+    ],
+)
+async def test_report_that_cannot_be_written_stops_the_run_before_any_article_is_touched(
+    report: str, tmp_path: Path
+) -> None:
+    article = tmp_path / "a.md"
+    article.write_text("---\ntitle: x\n---\nbody\n")
+    (tmp_path / "regular").write_text("a file, not a folder\n")
+    args = ["crawl", "a.md", "--no-state", "--report", "ok.json", "--report", report]
+    code, stdout, stderr = await run_crawler(args, tmp_path)
+    assert code == 2
+    assert stderr.count("\n") == 1 and report in stderr
+    assert stdout == ""
+    assert article.read_text() == "---\ntitle: x\n---\nbody\n"
+    assert not (tmp_path / "ok.json").exists()
