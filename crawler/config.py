@@ -232,6 +232,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 (toml.io, "Spec"); a Latin-1 file is the usual culprit.
+        raise UsageError(
+            f"{path}: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save the config file as UTF-8"
+        ) from None
 
 
 __all__ = ["Config", "ConnectTo", "from_mapping", "load"]

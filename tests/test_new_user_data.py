@@ -70,3 +70,46 @@ async def test_report_that_cannot_be_written_stops_the_run_before_any_article_is
     assert stdout == ""
     assert article.read_text() == "---\ntitle: x\n---\nbody\n"
     assert not (tmp_path / "ok.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["crawl", "a.md", "--no-state", "--config", "latin1.toml"],
+            "latin1.toml: not UTF-8 (byte 0xe9 at offset",
+            id="latin1-config",
+        ),
+        pytest.param(
+            ["crawl", "a.md", "--no-state", "--cacert", "not-pem.crt"],
+            "--cacert not-pem.crt: no PEM CA certificate in it",
+            id="crawl-cacert-not-pem",
+        ),
+        pytest.param(
+            ["probe", "https://example.com/a.png", "--cacert", "not-pem.crt"],
+            "--cacert not-pem.crt: no PEM CA certificate in it",
+            id="probe-cacert-not-pem",
+        ),
+    ],
+)
+async def test_unusable_config_or_cacert_is_one_line_and_exit_2(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: x\n---\n")
+    (tmp_path / "latin1.toml").write_bytes("timeout = 5\n# café\n".encode("latin-1"))
+    (tmp_path / "not-pem.crt").write_text("this is not a certificate\n")
+    code, stdout, stderr = await run_crawler(args, tmp_path)
+    assert code == 2
+    assert stderr.count("\n") == 1 and message in stderr, stderr
+    assert stdout == ""
+    assert (tmp_path / "a.md").read_text() == "---\ntitle: x\n---\n"
+
+
+async def test_report_out_into_a_folder_that_does_not_exist_creates_it(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: x\n---\n")
+    code, _, stderr = await run_crawler(["crawl", "a.md"], tmp_path)
+    assert code == 0, stderr
+    args = ["report", "--format", "json", "--out", "new/folder/report.json"]
+    code, stdout, stderr = await run_crawler(args, tmp_path)
+    assert (code, stdout, stderr) == (0, "", "")
+    assert (tmp_path / "new" / "folder" / "report.json").read_text().startswith("{")

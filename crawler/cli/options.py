@@ -15,6 +15,7 @@ from typing import Any
 from crawler import config as config_module
 from crawler.config import Config, ConnectTo
 from crawler.errors import UsageError
+from crawler.fetch.tls import ssl_context
 from crawler.schedule import parse_duration
 
 
@@ -194,6 +195,7 @@ def config_from(args: argparse.Namespace) -> Config:
     if args.exclude:
         overrides["exclude"] = base.exclude + tuple(args.exclude)
     config = base.with_overrides(overrides)
+    ssl_context(config.cacert)  # a file without a PEM certificate fails here, before any work
     return config.with_state(None) if getattr(args, "no_state", False) else config
 
 

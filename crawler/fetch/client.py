@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from crawler.fetch.hosts import HostPool
 from crawler.fetch.resolver import GuardedConnector, GuardedResolver, refusal_for_literal
 from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
 from crawler.fetch.robots import RobotsCache
+from crawler.fetch.tls import ssl_context as tls_context
 from crawler.fetch.urls import (
     canonical_host,
     invalid_reason,
@@ -127,9 +127,7 @@ class Fetcher:
         resolver = GuardedResolver(
             self.config.connect_to, self.config.allow_private, self._inner_resolver
         )
-        ssl_context: ssl.SSLContext | bool = True
-        if self.config.cacert is not None:
-            ssl_context = ssl.create_default_context(cafile=str(self.config.cacert))
+        ssl_context = tls_context(self.config.cacert)
         # The HostPool does the limiting.  Idle connections are dropped soon: each
         # TLS connection holds about 0.5 MiB (asyncio's 256 KiB buffer, OpenSSL's
         # state), and with thousands of hosts a long keep-alive keeps one per host.
