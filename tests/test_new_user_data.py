@@ -113,3 +113,20 @@ async def test_report_out_into_a_folder_that_does_not_exist_creates_it(tmp_path:
     code, stdout, stderr = await run_crawler(args, tmp_path)
     assert (code, stdout, stderr) == (0, "", "")
     assert (tmp_path / "new" / "folder" / "report.json").read_text().startswith("{")
+
+
+async def test_a_crawl_that_learns_nothing_new_leaves_every_article_byte_identical(
+    site: RunningSite, tmp_path: Path
+) -> None:
+    articles = copy_articles(tmp_path)
+    args = ["crawl", str(articles), *site_options(site), "--no-soft404-probe"]
+    await run_crawler(args, tmp_path)
+    first = {path.name: path.read_bytes() for path in sorted(articles.iterdir())}
+    times = {path.name: path.stat().st_mtime_ns for path in sorted(articles.iterdir())}
+    await run_crawler(args, tmp_path)
+    second = {path.name: path.read_bytes() for path in sorted(articles.iterdir())}
+    changed = [name for name in first if first[name] != second[name]]
+    assert changed == []
+    code, _, stderr = await run_crawler([*args, "--max-urls", "0"], tmp_path)
+    assert code == 1, stderr  # the example site breaks links on purpose
+    assert {path.name: path.stat().st_mtime_ns for path in articles.iterdir()} == times
