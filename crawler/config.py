@@ -13,7 +13,7 @@ import dataclasses
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,7 @@ class Config:
     only_failed: bool = False  # request only the URLs whose last check failed
     max_urls: int | None = None  # URLs requested at most, stalest first
     max_duration: float | None = None  # seconds after which no further URL is started
+    extensions: tuple[str, ...] = defaults.EXTENSIONS  # file name endings searched in folders
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -143,6 +144,11 @@ class Config:
                 re.compile(pattern)
             except re.error as exc:
                 raise UsageError(f"exclude pattern {pattern!r}: {exc}") from None
+        if not self.extensions:
+            raise UsageError("extensions: name at least one, e.g. md,txt")
+        for ending in self.extensions:
+            if not ending.startswith(".") or len(ending) < 2 or "/" in ending:
+                raise UsageError(f"extensions: {ending!r} is not a file name ending like .md")
         unknown = sorted(set(self.refresh_fields) - defaults.REFRESHABLE)
         if unknown:
             known = ", ".join(sorted(defaults.REFRESHABLE))
@@ -184,6 +190,8 @@ def _coerce(key: str, value: Any) -> Any:
         return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
     if key in ("exclude", "refresh_fields"):
         return tuple(str(item) for item in _as_list(value, key))
+    if key == "extensions":
+        return extension_list(_as_list(value, key))
     if key in ("cacert", "state"):
         return Path(str(value))
     if key in ("stale_after", "max_duration"):
@@ -196,6 +204,12 @@ def _coerce(key: str, value: Any) -> Any:
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise UsageError(f"{key} must be {expected.__name__}, not {value!r}")
     return value
+
+
+def extension_list(names: Sequence[Any]) -> tuple[str, ...]:
+    """File name endings as given (``md``, ``.md``, ``*.md``), each with its leading dot."""
+    endings = (str(name).strip().removeprefix("*") for name in names)
+    return tuple(ending if ending.startswith(".") else f".{ending}" for ending in endings if ending)
 
 
 def _as_list(value: Any, key: str) -> list[Any]:
@@ -240,4 +254,4 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-__all__ = ["Config", "ConnectTo", "from_mapping", "load"]
+__all__ = ["Config", "ConnectTo", "extension_list", "from_mapping", "load"]

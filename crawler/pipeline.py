@@ -145,7 +145,7 @@ async def _crawl(
     progress: ProgressStart | None,
     resolver: Resolver | None,
 ) -> None:
-    found = list(discover(options.paths))
+    found = list(discover(options.paths, config.extensions))
     if options.out is None and not options.dry_run:
         await asyncio.to_thread(remove_leftovers, found)
     limits = FileLimits(config.max_file_bytes, config.max_front_matter_bytes)

@@ -22,6 +22,7 @@ from crawler.cli.options import config_from
 from crawler.config import Config
 from crawler.errors import StorageError, UsageError
 from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
+from crawler.read.discover import has_articles
 from crawler.reports import check_report_path, write_report
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
@@ -106,12 +107,22 @@ async def _until_sigterm(work: Awaitable[CrawlRun]) -> CrawlRun:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
+def warn_empty_paths(paths: Sequence[str], config: Config) -> list[str]:
+    """The PATH arguments that name no article file, each named in a warning."""
+    empty = [path for path in paths if not has_articles(path, config.extensions)]
+    searched = ", ".join(f"*{ending}" for ending in config.extensions)
+    for path in empty:
+        log.warning("%s: no article file here (searched for %s; see --extensions)", path, searched)
+    return empty
+
+
 def command_crawl(args: argparse.Namespace) -> int:
     config = config_from(args)
     options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
+    empty = warn_empty_paths(options.paths, config)
     work = crawl_and_report(options, config, args.report, args.quiet)
     run = asyncio.run(_until_sigterm(work))
-    return EXIT_FAILURES if summarize(run).failed else EXIT_OK
+    return EXIT_FAILURES if summarize(run).failed or empty else EXIT_OK
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -176,6 +187,7 @@ def command_schedule(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
+    warn_empty_paths(options.paths, config)  # files may still arrive before a later tick
     if args.cron is not None:
         schedule: Cron | Every = Cron(args.cron)
     else:

@@ -105,6 +105,13 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="reject front matter larger than N bytes, unparsed (default 1 MiB)",
     )
+    add(
+        "--extensions",
+        type=_name_list,
+        metavar="LIST",
+        help="file name endings searched for in folders, comma-separated "
+        "(default: md,markdown,txt)",
+    )
     add_network_options(parser)
 
 
@@ -194,6 +201,8 @@ def config_from(args: argparse.Namespace) -> Config:
         overrides["connect_to"] = base.connect_to + tuple(args.connect_to)
     if args.exclude:
         overrides["exclude"] = base.exclude + tuple(args.exclude)
+    if getattr(args, "extensions", None) is not None:
+        overrides["extensions"] = config_module.extension_list(args.extensions)
     config = base.with_overrides(overrides)
     ssl_context(config.cacert)  # a file without a PEM certificate fails here, before any work
     return config.with_state(None) if getattr(args, "no_state", False) else config
