@@ -39,6 +39,7 @@ def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart
     """A rich progress bar on a TTY; nothing otherwise."""
     if not enabled:
         return nullcontext(), None
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     bar = Progress(
@@ -46,6 +47,8 @@ def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        # On stderr, the terminal it was enabled for: stdout may carry a diff or a report.
+        console=Console(file=sys.stderr),
         transient=True,
     )
 
@@ -67,6 +70,8 @@ async def crawl_and_report(
         run = await crawl(options, config, progress=start)
     for diff in run.diffs:
         sys.stdout.write(diff)
+    # When stdout carries data (the --dry-run diff), messages go to stderr.
+    messages = sys.stderr if options.dry_run else sys.stdout
     failed: list[StorageError] = []
     for report in reports:
         try:
@@ -75,7 +80,7 @@ async def crawl_and_report(
             log.error("%s", exc)  # and the other reports are still written
             failed.append(exc)
     if not quiet:
-        sys.stdout.write(summary_report.render(run))
+        messages.write(summary_report.render(run))
     if failed:
         raise ReportsLost(f"{len(failed)} of {len(reports)} reports could not be written")
     return run
