@@ -184,12 +184,15 @@ class Fetcher:
         """
         loop = asyncio.get_running_loop()
         started = loop.time()
+        queued = _Queued()
         if not is_http_url(url):
             return Fetched(LinkResult(redact_url(url), Result.INVALID, detail=invalid_reason(url)))
         attempts = 0
         while True:
             attempts += 1
-            attempt = await self._attempt(url, stop, headers, self.config.max_redirects, True)
+            attempt = await self._attempt(
+                url, stop, headers, self.config.max_redirects, True, queued=queued
+            )
             outcome = AttemptOutcome(
                 status=attempt.status,
                 timed_out=attempt.verdict.timed_out,
@@ -208,7 +211,8 @@ class Fetcher:
             final_url=redact_url(attempt.url) if attempt.status is not None else None,
             redirects=attempt.redirects,
             attempts=attempts,
-            elapsed_ms=round((loop.time() - started) * 1000),
+            # Its own time (requests, reads, backoff), not the wait for the host's turn.
+            elapsed_ms=round((loop.time() - started - queued.seconds) * 1000),
             # An exception's message, a redirect's target: text that may quote a URL.
             detail=redact_text(detail) if detail else detail,
             content_type=media_type(attempt.headers),
@@ -226,8 +230,12 @@ class Fetcher:
         max_redirects: int,
         robots: bool,
         max_body: int | None = None,
+        queued: _Queued | None = None,
     ) -> _Attempt:
-        """One attempt: every hop of the redirect chain, within one time budget."""
+        """One attempt: every hop of the redirect chain, within one time budget.
+
+        ``queued`` adds up the time spent waiting for the host's politeness slots.
+        """
         remaining = self.config.timeout
         seen = {url}
         current = url
@@ -238,8 +246,11 @@ class Fetcher:
             if refusal is not None:
                 return _Attempt(refused_by_policy(refusal), current, redirects)
             host = _host_of(current)
+            asked = loop.time()
             async with self._hosts.slot(host):
                 hop_started = loop.time()
+                if queued is not None:
+                    queued.seconds += hop_started - asked
                 try:
                     async with asyncio.timeout(remaining):
                         hop = await self._request(current, redirects, stop, headers, max_body)
@@ -389,6 +400,13 @@ class Fetcher:
         if attempt.status is None or attempt.verdict.result in (Result.ERROR, Result.SKIPPED):
             return None, b""
         return attempt.status, attempt.body.data
+
+
+@dataclass(slots=True)
+class _Queued:
+    """Seconds a URL's fetch spent waiting for its host's turn, over every hop and attempt."""
+
+    seconds: float = 0.0
 
 
 def _host_of(url: str) -> str:
