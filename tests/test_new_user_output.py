@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
-from test_cli import GOOD_ARTICLE, copy_articles, site_options
+from test_cli import GOOD_ARTICLE, copy_articles, run_crawler, site_options
 
 from crawler.demo.site import RunningSite, serve_example_site
 
@@ -68,3 +68,41 @@ async def test_dry_run_diff_on_stdout_holds_no_progress_bar_and_no_summary(
     assert "\x1b" not in stdout and "\r" not in stdout
     assert "checking URLs" not in stdout and "Checked" not in stdout
     assert "URLs named by 1 file" in terminal
+
+
+async def test_summary_cuts_a_huge_url_counts_in_the_singular_and_ends_with_the_verdict(
+    tmp_path: Path,
+) -> None:
+    huge = "not a url " + "a" * 200_000
+    (tmp_path / "a.md").write_text(f'---\ntitle: x\noriginalUrl: "{huge}"\n---\n')
+    args = ["crawl", "a.md", "--no-state", "--report", "r.json"]
+    code, stdout, _ = await run_crawler(args, tmp_path)
+    assert code == 1
+    lines = stdout.splitlines()
+    assert max(len(line) for line in lines) < 200
+    assert lines[0].startswith("Checked 1 URL named by 1 file (0 rejected, 0 skipped) in ")
+    assert "…[199" in stdout  # how much was cut
+    assert lines[-2:] == ["Reports: r.json", "FAILED: 1 URL not ok (1 invalid)"]
+    assert "\x1b" not in stdout  # not a terminal: no colour
+
+
+async def test_summary_after_refresh_lists_what_it_corrected_not_as_stale(
+    site: RunningSite, tmp_path: Path
+) -> None:
+    articles = copy_articles(tmp_path, ["009_3f1a7c2e9b40d815.md", "017_b5e09d4c2a7f1e83.md"])
+    args = ["refresh", str(articles), "--no-state", *site_options(site)]
+    _, stdout, _ = await run_crawler(args, tmp_path)
+    assert "Refreshed: 4 fields in 2 files, each old value kept under crawl.previous" in stdout
+    assert "Stale:" not in stdout, stdout
+
+
+async def test_summary_on_a_terminal_is_coloured_and_says_ok_in_its_last_line(
+    site: RunningSite, tmp_path: Path
+) -> None:
+    articles = copy_articles(tmp_path, [GOOD_ARTICLE])
+    args = ["crawl", str(articles), "--dry-run", "--no-state", *site_options(site)]
+    code, _, terminal = await run_with_terminal_stderr(args, tmp_path)
+    assert code == 0
+    last = terminal.rstrip().splitlines()[-1]
+    assert last == "\x1b[1;32mOK: every URL ok or skipped by policy, 1 file processed\x1b[0m"
+    assert "\x1b[32mok 8\x1b[0m" in terminal

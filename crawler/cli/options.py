@@ -50,7 +50,18 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="write a report; format from the extension: .json .csv .md .html (repeatable)",
+        help="write a report; format from the extension: .json .csv .md .html .xml "
+        "(repeatable); - writes it to stdout, in the --format given",
+    )
+    add(
+        "--format",
+        choices=("json", "csv", "md", "html", "junit"),
+        help="the format of --report - (stdout)",
+    )
+    add(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (the summary is still printed; -q drops both)",
     )
     add(
         "--refresh",
