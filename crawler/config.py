@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler import defaults
 from crawler.errors import UsageError
+from crawler.request_settings import Header, parse_accept
 from crawler.schedule import parse_duration
 
 
@@ -103,6 +104,9 @@ class Config:
     max_urls: int | None = None  # URLs requested at most, stalest first
     max_duration: float | None = None  # seconds after which no further URL is started
     extensions: tuple[str, ...] = defaults.EXTENSIONS  # file name endings searched in folders
+    accept: tuple[int, ...] = ()  # status codes counted as ok, besides 2xx and 304
+    include: tuple[str, ...] = ()  # regular expressions; when any, only matching URLs are checked
+    headers: tuple[Header, ...] = ()  # -H: request headers added, replaced or removed
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -139,11 +143,12 @@ class Config:
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name.replace('_', '-')} must not be negative")
-        for pattern in self.exclude:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise UsageError(f"exclude pattern {pattern!r}: {exc}") from None
+        for name in ("exclude", "include"):
+            for pattern in getattr(self, name):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise UsageError(f"{name} pattern {pattern!r}: {exc}") from None
         if not self.extensions:
             raise UsageError("extensions: name at least one, e.g. md,txt")
         for ending in self.extensions:
@@ -188,7 +193,11 @@ def _coerce(key: str, value: Any) -> Any:
     default = getattr(Config(), key)
     if key == "connect_to":
         return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
-    if key in ("exclude", "refresh_fields"):
+    if key == "accept":
+        return parse_accept([value] if isinstance(value, int) else _as_list(value, key))
+    if key == "headers":
+        return tuple(Header.parse(str(item)) for item in _as_list(value, key))
+    if key in ("exclude", "include", "refresh_fields"):
         return tuple(str(item) for item in _as_list(value, key))
     if key == "extensions":
         return extension_list(_as_list(value, key))

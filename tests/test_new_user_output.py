@@ -5,6 +5,7 @@ the terminal summary is short, honest and says what was written.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pty
 import sys
@@ -106,3 +107,51 @@ async def test_summary_on_a_terminal_is_coloured_and_says_ok_in_its_last_line(
     last = terminal.rstrip().splitlines()[-1]
     assert last == "\x1b[1;32mOK: every URL ok or skipped by policy, 1 file processed\x1b[0m"
     assert "\x1b[32mok 8\x1b[0m" in terminal
+
+
+async def test_no_progress_drops_the_bar_but_keeps_the_summary(
+    site: RunningSite, tmp_path: Path
+) -> None:
+    articles = copy_articles(tmp_path, [GOOD_ARTICLE])
+    args = ["crawl", str(articles), "--no-progress", "--dry-run", "--no-state"]
+    code, _, terminal = await run_with_terminal_stderr([*args, *site_options(site)], tmp_path)
+    assert code == 0
+    assert "checking URLs" not in terminal and "━" not in terminal
+    assert "OK: every URL ok or skipped by policy, 1 file processed" in terminal
+
+
+async def test_report_dash_writes_the_report_alone_on_stdout(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: x\noriginalUrl: not a url\n---\n")
+    args = ["crawl", "a.md", "--no-state", "--report", "-", "--format", "json"]
+    code, stdout, stderr = await run_crawler(args, tmp_path)
+    assert code == 1
+    report = json.loads(stdout)
+    assert report["summary"]["byResult"]["invalid"] == 1
+    assert "FAILED: 1 URL not ok (1 invalid)" in stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param(
+            ["--report", "-"], "--report - writes to stdout: name its format", id="no-format"
+        ),
+        pytest.param(
+            ["--format", "json"], "--format FORMAT is the format of --report -", id="no-dash"
+        ),
+        pytest.param(
+            ["--report", "-", "--format", "md", "--dry-run"], "both need stdout", id="dry-run"
+        ),
+        pytest.param(["--accept", "2xx"], "accept: '2xx' is not a status code", id="accept"),
+        pytest.param(["-H", "Host: x"], "header Host: cannot be set with -H", id="header-host"),
+        pytest.param(["--include", "("], "include pattern '('", id="include-regex"),
+    ],
+)
+async def test_output_and_request_option_mistakes_are_one_line_and_exit_2(
+    options: list[str], message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: x\n---\n")
+    code, stdout, stderr = await run_crawler(["crawl", "a.md", "--no-state", *options], tmp_path)
+    assert code == 2
+    assert message in stderr.strip().splitlines()[-1], stderr  # argparse puts usage first
+    assert stdout == ""

@@ -16,6 +16,7 @@ from crawler import config as config_module
 from crawler.config import Config, ConnectTo
 from crawler.errors import UsageError
 from crawler.fetch.tls import ssl_context
+from crawler.request_settings import Header, parse_accept
 from crawler.schedule import parse_duration
 
 
@@ -24,6 +25,13 @@ def _positive_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return value
+
+
+def _header(text: str) -> Header:
+    try:
+        return Header.parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _connect_to(text: str) -> ConnectTo:
@@ -176,6 +184,27 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
         metavar="REGEX",
         help="skip URLs matching REGEX (repeatable)",
     )
+    add(
+        "--include",
+        action="append",
+        metavar="REGEX",
+        help="check only URLs matching REGEX, even if an --exclude matches (repeatable)",
+    )
+    add(
+        "--accept",
+        action="append",
+        metavar="CODES",
+        help="status codes counted as ok, e.g. 429 or 200..=299,403 (repeatable)",
+    )
+    add(
+        "-H",
+        "--header",
+        type=_header,
+        action="append",
+        dest="headers",
+        metavar="'NAME: VALUE'",
+        help="send this header with every request; 'NAME:' removes one (curl's -H)",
+    )
     add("--seed", type=int, metavar="N", help="seed the retry jitter, for reproducible runs")
 
 
@@ -212,6 +241,12 @@ def config_from(args: argparse.Namespace) -> Config:
         overrides["connect_to"] = base.connect_to + tuple(args.connect_to)
     if args.exclude:
         overrides["exclude"] = base.exclude + tuple(args.exclude)
+    if args.include:
+        overrides["include"] = base.include + tuple(args.include)
+    if args.accept:
+        overrides["accept"] = tuple(sorted({*base.accept, *parse_accept(args.accept)}))
+    if args.headers:
+        overrides["headers"] = base.headers + tuple(args.headers)
     if getattr(args, "extensions", None) is not None:
         overrides["extensions"] = config_module.extension_list(args.extensions)
     config = base.with_overrides(overrides)

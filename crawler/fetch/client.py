@@ -51,6 +51,7 @@ from crawler.fetch.urls import (
     with_canonical_host,
 )
 from crawler.outcomes import LinkResult, Result
+from crawler.request_settings import apply_headers
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
@@ -117,6 +118,8 @@ class Fetcher:
         )
         self._robots = RobotsCache(self._fetch_robots, defaults.ROBOTS_TOKEN)
         self._exclude = tuple(re.compile(pattern) for pattern in config.exclude)
+        self._include = tuple(re.compile(pattern) for pattern in config.include)
+        self._accept = frozenset(config.accept)
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -141,17 +144,22 @@ class Fetcher:
             ttl_dns_cache=300,
             keepalive_timeout=KEEPALIVE,
         )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout),
-            auto_decompress=False,
-            headers={
+        headers, removed = apply_headers(
+            {
                 "User-Agent": self.config.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
                 "image/avif,image/webp,*/*;q=0.8",
                 "Accept-Language": "en;q=0.9,*;q=0.5",
                 "Accept-Encoding": "gzip, deflate",
             },
+            self.config.headers,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout),
+            auto_decompress=False,
+            headers=headers,
+            skip_auto_headers=removed,
             max_line_size=32 * 1024,
             max_field_size=32 * 1024,
         )
@@ -187,12 +195,19 @@ class Fetcher:
         queued = _Queued()
         if not is_http_url(url):
             return Fetched(LinkResult(redact_url(url), Result.INVALID, detail=invalid_reason(url)))
+        # --include names the URLs to check, and wins over --exclude (lychee's meaning).
+        included = any(pattern.search(url) for pattern in self._include)
+        if self._include and not included:
+            return Fetched(
+                LinkResult(redact_url(url), Result.SKIPPED, detail="matched by no --include rule")
+            )
         attempts = 0
         while True:
             attempts += 1
             attempt = await self._attempt(
-                url, stop, headers, self.config.max_redirects, True, queued=queued
-            )
+                url, stop, headers, self.config.max_redirects, True, queued=queued,
+                included=included,
+            )  # fmt: skip
             outcome = AttemptOutcome(
                 status=attempt.status,
                 timed_out=attempt.verdict.timed_out,
@@ -200,7 +215,8 @@ class Fetcher:
                 bot_wall=attempt.verdict.bot_wall,
                 retry_after=attempt.retry_after,
             )
-            if attempts > self.config.retries or not is_retryable(outcome):
+            accepted = attempt.verdict.result is Result.OK  # an --accept status is not retried
+            if accepted or attempts > self.config.retries or not is_retryable(outcome):
                 break
             await self._sleep(self._backoff.delay(attempts, outcome, self._rng))
         detail = attempt.verdict.detail
@@ -231,6 +247,7 @@ class Fetcher:
         robots: bool,
         max_body: int | None = None,
         queued: _Queued | None = None,
+        included: bool = False,
     ) -> _Attempt:
         """One attempt: every hop of the redirect chain, within one time budget.
 
@@ -242,7 +259,7 @@ class Fetcher:
         redirects = 0
         loop = asyncio.get_running_loop()
         while True:
-            refusal = await self._refusal(current, robots)
+            refusal = await self._refusal(current, robots, included)
             if refusal is not None:
                 return _Attempt(refused_by_policy(refusal), current, redirects)
             host = _host_of(current)
@@ -295,7 +312,7 @@ class Fetcher:
             verdict = (
                 Verdict(Result.OK)
                 if status in REDIRECT_STATUSES and response_headers.get("location", "").strip()
-                else classify_status(status, response_headers, body.data)
+                else classify_status(status, response_headers, body.data, self._accept)
             )
             return _Attempt(
                 verdict,
@@ -365,7 +382,7 @@ class Fetcher:
             response.close()
         return body
 
-    async def _refusal(self, url: str, robots: bool) -> str | None:
+    async def _refusal(self, url: str, robots: bool, included: bool = False) -> str | None:
         """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt.
 
         ``robots`` is False for the fetch of robots.txt itself, which neither robots
@@ -373,7 +390,7 @@ class Fetcher:
         exclude pattern that happens to match ``/robots.txt`` must not switch
         robots.txt off.
         """
-        if robots:
+        if robots and not included:
             for pattern in self._exclude:
                 if pattern.search(url):
                     return f"excluded by rule {pattern.pattern!r}"
