@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler import defaults
 from crawler.errors import UsageError
-from crawler.request_settings import Header, parse_accept
+from crawler.request_settings import Header, parse_accept, parse_proxy
 from crawler.schedule import parse_duration
 
 
@@ -107,6 +107,9 @@ class Config:
     accept: tuple[int, ...] = ()  # status codes counted as ok, besides 2xx and 304
     include: tuple[str, ...] = ()  # regular expressions; when any, only matching URLs are checked
     headers: tuple[Header, ...] = ()  # -H: request headers added, replaced or removed
+    http_proxy: str | None = None  # proxy for http:// URLs ("" none, environment ignored)
+    https_proxy: str | None = None  # proxy for https:// URLs ("" none, environment ignored)
+    no_proxy: tuple[str, ...] | None = None  # hosts reached directly (None: as the environment)
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -149,6 +152,10 @@ class Config:
                     re.compile(pattern)
                 except re.error as exc:
                     raise UsageError(f"{name} pattern {pattern!r}: {exc}") from None
+        for name in ("http_proxy", "https_proxy"):
+            spec = getattr(self, name)
+            if spec:
+                parse_proxy(spec)
         if not self.extensions:
             raise UsageError("extensions: name at least one, e.g. md,txt")
         for ending in self.extensions:
@@ -173,6 +180,7 @@ class Config:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+_ALIASES = {"noproxy": "no_proxy"}  # curl's spelling of the option
 
 
 def from_mapping(values: Mapping[str, Any], source: str) -> Config:
@@ -180,7 +188,10 @@ def from_mapping(values: Mapping[str, Any], source: str) -> Config:
     overrides: dict[str, Any] = {}
     try:
         for raw_key, value in values.items():
-            key = raw_key.replace("-", "_")
+            key = _ALIASES.get(raw_key.replace("-", "_"), raw_key.replace("-", "_"))
+            if key == "proxy":  # curl's --proxy: one proxy for both schemes
+                overrides["http_proxy"] = overrides["https_proxy"] = _coerce("http_proxy", value)
+                continue
             if key not in _FIELDS:
                 raise UsageError(f"unknown setting {raw_key!r}")
             overrides[key] = _coerce(key, value)
@@ -197,7 +208,11 @@ def _coerce(key: str, value: Any) -> Any:
         return parse_accept([value] if isinstance(value, int) else _as_list(value, key))
     if key == "headers":
         return tuple(Header.parse(str(item)) for item in _as_list(value, key))
-    if key in ("exclude", "include", "refresh_fields"):
+    if key in ("http_proxy", "https_proxy"):
+        if not isinstance(value, str):
+            raise UsageError(f"{key.replace('_', '-')} must be a string, not {value!r}")
+        return value
+    if key in ("exclude", "include", "refresh_fields", "no_proxy"):
         return tuple(str(item) for item in _as_list(value, key))
     if key == "extensions":
         return extension_list(_as_list(value, key))

@@ -1,4 +1,4 @@
-"""What the user asked to count and send: ``--accept`` statuses and ``-H`` headers.
+"""What the user asked to count and send: ``--accept`` statuses, ``-H`` headers, proxies.
 
 Small values parsed once from the command line or the config file (held by
 :class:`crawler.config.Config`), validated with a one-line
@@ -7,14 +7,19 @@ Small values parsed once from the command line or the config file (held by
 ``--accept`` takes lychee's notation: ``200``, ``200..=204`` (inclusive), ``200..300``
 (end excluded), plus ``200-204`` (inclusive), comma-separated.  ``-H/--header`` keeps
 curl's: ``Name: value`` sends it (replacing the crawler's own), ``Name:`` removes a
-header the crawler would send, ``Name;`` sends it empty.
+header the crawler would send, ``Name;`` sends it empty.  ``--proxy`` (``-x``) and
+``--noproxy`` too: ``[http[s]://][user:password@]host[:port]``, and host names (each
+covering its subdomains, ``*`` all) reached directly; the environment's
+``http_proxy``/``https_proxy``/``no_proxy`` when they are not given.
 """
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from crawler.errors import UsageError
 
@@ -89,4 +94,73 @@ def apply_headers(
     return result, skipped
 
 
-__all__ = ["Header", "apply_headers", "parse_accept"]
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """A proxy to connect through; credentials travel in ``Proxy-Authorization``."""
+
+    url: str  # without user info
+    headers: Mapping[str, str]
+    host: str
+    port: int
+
+
+def parse_proxy(text: str) -> Proxy:
+    """A proxy from ``[http[s]://][user:password@]host[:port]`` (port 1080 by default, as curl)."""
+    spec = text if "://" in text else f"http://{text}"
+    parts = urlsplit(spec)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UsageError(f"proxy {text!r}: only http:// and https:// proxies are supported")
+    try:
+        port = parts.port or 1080
+    except ValueError:
+        raise UsageError(f"proxy {text!r}: the port is not a number from 1 to 65535") from None
+    host = parts.hostname or ""
+    if not host or parts.path not in ("", "/"):
+        raise UsageError(f"proxy {text!r}: expected [http://][user:password@]host[:port]")
+    headers: dict[str, str] = {}
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    shown = f"[{host}]" if ":" in host else host
+    return Proxy(f"{scheme}://{shown}:{port}", headers, host, port)
+
+
+def from_environment(
+    environ: Mapping[str, str],
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(http proxy, https proxy, no-proxy list) as the environment sets them.
+
+    Lower-case names win over upper-case ones, as in curl; ``HTTP_PROXY`` is ignored
+    in a CGI request, where a client's ``Proxy:`` header lands in it (httpoxy).
+    """
+
+    def read(name: str) -> str | None:
+        value = environ.get(name) or None
+        if value is None and not (name == "http_proxy" and "REQUEST_METHOD" in environ):
+            value = environ.get(name.upper()) or None
+        return value
+
+    no_proxy = tuple(item.strip() for item in (read("no_proxy") or "").split(",") if item.strip())
+    return read("http_proxy"), read("https_proxy"), no_proxy
+
+
+def is_bypassed(host: str, no_proxy: Sequence[str]) -> bool:
+    """Whether ``host`` is reached directly: named in ``no_proxy`` or below a name there."""
+    host = host.lower().strip("[]")
+    for entry in no_proxy:
+        name = entry.strip().lower().lstrip(".").strip("[]")
+        if name == "*" or host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+__all__ = [
+    "Header",
+    "Proxy",
+    "apply_headers",
+    "from_environment",
+    "is_bypassed",
+    "parse_accept",
+    "parse_proxy",
+]

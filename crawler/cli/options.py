@@ -8,7 +8,8 @@ one way a Config is built from a command line: the config file, then each flag.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from crawler import config as config_module
 from crawler.config import Config, ConnectTo
 from crawler.errors import UsageError
 from crawler.fetch.tls import ssl_context
-from crawler.request_settings import Header, parse_accept
+from crawler.request_settings import Header, from_environment, parse_accept
 from crawler.schedule import parse_duration
 
 
@@ -206,6 +207,30 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
         help="send this header with every request; 'NAME:' removes one (curl's -H)",
     )
     add("--seed", type=int, metavar="N", help="seed the retry jitter, for reproducible runs")
+    add(
+        "-x",
+        "--proxy",
+        metavar="[PROTOCOL://]HOST[:PORT]",
+        help="send every request through this HTTP(S) proxy ('' for none; curl's -x)",
+    )
+    add(
+        "--noproxy",
+        type=_name_list,
+        metavar="LIST",
+        help="hosts reached without the proxy, comma-separated; * for all (curl's --noproxy)",
+    )
+
+
+def _with_environment_proxies(config: Config, environ: Mapping[str, str]) -> Config:
+    """The environment's proxies for what neither the config file nor a flag set (curl's way)."""
+    http, https, no_proxy = from_environment(environ)
+    return config.with_overrides(
+        {
+            "http_proxy": http if config.http_proxy is None else None,
+            "https_proxy": https if config.https_proxy is None else None,
+            "no_proxy": no_proxy if config.no_proxy is None else None,
+        }
+    )
 
 
 def config_from(args: argparse.Namespace) -> Config:
@@ -249,7 +274,11 @@ def config_from(args: argparse.Namespace) -> Config:
         overrides["headers"] = base.headers + tuple(args.headers)
     if getattr(args, "extensions", None) is not None:
         overrides["extensions"] = config_module.extension_list(args.extensions)
-    config = base.with_overrides(overrides)
+    if getattr(args, "proxy", None) is not None:
+        overrides["http_proxy"] = overrides["https_proxy"] = args.proxy
+    if getattr(args, "noproxy", None) is not None:
+        overrides["no_proxy"] = args.noproxy
+    config = _with_environment_proxies(base.with_overrides(overrides), os.environ)
     ssl_context(config.cacert)  # a file without a PEM certificate fails here, before any work
     return config.with_state(None) if getattr(args, "no_state", False) else config
 

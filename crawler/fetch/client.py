@@ -38,6 +38,7 @@ from crawler.fetch.classify import (
     unusable_redirect,
 )
 from crawler.fetch.hosts import HostPool
+from crawler.fetch.proxy import ProxyChoice
 from crawler.fetch.resolver import GuardedConnector, GuardedResolver, refusal_for_literal
 from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
 from crawler.fetch.robots import RobotsCache
@@ -120,6 +121,9 @@ class Fetcher:
         self._exclude = tuple(re.compile(pattern) for pattern in config.exclude)
         self._include = tuple(re.compile(pattern) for pattern in config.include)
         self._accept = frozenset(config.accept)
+        self._proxies = ProxyChoice(
+            config.http_proxy, config.https_proxy, config.no_proxy or (), config.connect_to
+        )
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -128,7 +132,10 @@ class Fetcher:
 
     async def __aenter__(self) -> Self:
         resolver = GuardedResolver(
-            self.config.connect_to, self.config.allow_private, self._inner_resolver
+            self.config.connect_to,
+            self.config.allow_private,
+            self._inner_resolver,
+            proxies=[(proxy.host, proxy.port) for proxy in self._proxies.proxies],
         )
         ssl_context = tls_context(self.config.cacert)
         # The HostPool does the limiting.  Idle connections are dropped soon: each
@@ -335,9 +342,20 @@ class Fetcher:
         request is built; it is an invalid URL, not a crash.
         """
         assert self._session is not None, "Fetcher used outside 'async with'"
+        proxy = self._proxies.for_url(url)
+        proxy_headers = None
+        if proxy is not None and proxy.headers:
+            if url.lower().startswith("https:"):
+                proxy_headers = dict(proxy.headers)  # on the CONNECT that opens the tunnel
+            else:
+                headers = {**(headers or {}), **proxy.headers}  # the proxy reads this request
         try:
             response = await self._session.get(
-                with_canonical_host(url), headers=headers, allow_redirects=False
+                with_canonical_host(url),
+                headers=headers,
+                allow_redirects=False,
+                proxy=None if proxy is None else proxy.url,
+                proxy_headers=proxy_headers,
             )
         except UnicodeEncodeError as exc:
             raise aiohttp.InvalidURL(url, f"cannot be encoded: {exc.reason}") from None
