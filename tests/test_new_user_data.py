@@ -55,6 +55,7 @@ async def test_read_only_article_is_left_byte_for_byte_and_named_as_rejected(
     [
         pytest.param("regular/r.html", id="under-a-regular-file"),
         pytest.param("/proc/no-such/r.html", id="under-proc"),
+        pytest.param("read-only.json", id="read-only-report"),
     ],
 )
 async def test_report_that_cannot_be_written_stops_the_run_before_any_article_is_touched(
@@ -63,6 +64,8 @@ async def test_report_that_cannot_be_written_stops_the_run_before_any_article_is
     article = tmp_path / "a.md"
     article.write_text("---\ntitle: x\n---\nbody\n")
     (tmp_path / "regular").write_text("a file, not a folder\n")
+    (tmp_path / "read-only.json").write_text("{}\n")
+    (tmp_path / "read-only.json").chmod(0o444)
     args = ["crawl", "a.md", "--no-state", "--report", "ok.json", "--report", report]
     code, stdout, stderr = await run_crawler(args, tmp_path)
     assert code == 2

@@ -6,6 +6,7 @@ The format comes from the file's extension; every renderer reads the same
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +53,8 @@ def check_writable(path: Path, option: str) -> None:
     """UsageError (one line naming ``path``) unless a file can be written there."""
     if path.is_dir():
         raise UsageError(f"{option} {path}: is a folder")
+    if path.is_file() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {path}: read-only file")
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
