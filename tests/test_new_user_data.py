@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_cli import GOOD_ARTICLE, copy_articles, run_crawler, site_options
 
-from crawler.demo.site import RunningSite, serve_example_site
+from crawler.demo.site import RunningSite, example_articles, serve_example_site
 
 
 @pytest.fixture
@@ -121,9 +121,10 @@ async def test_report_out_into_a_folder_that_does_not_exist_creates_it(tmp_path:
 async def test_a_crawl_that_learns_nothing_new_leaves_every_article_byte_identical(
     site: RunningSite, tmp_path: Path
 ) -> None:
-    articles = copy_articles(tmp_path)
+    names = sorted(path.name for path in example_articles().iterdir())[:8]
+    articles = copy_articles(tmp_path, names)
     args = ["crawl", str(articles), *site_options(site), "--no-soft404-probe"]
-    await run_crawler(args, tmp_path)
+    first_code, _, _ = await run_crawler(args, tmp_path)
     first = {path.name: path.read_bytes() for path in sorted(articles.iterdir())}
     times = {path.name: path.stat().st_mtime_ns for path in sorted(articles.iterdir())}
     await run_crawler(args, tmp_path)
@@ -131,5 +132,5 @@ async def test_a_crawl_that_learns_nothing_new_leaves_every_article_byte_identic
     changed = [name for name in first if first[name] != second[name]]
     assert changed == []
     code, _, stderr = await run_crawler([*args, "--max-urls", "0"], tmp_path)
-    assert code == 1, stderr  # the example site breaks links on purpose
+    assert code == first_code, stderr  # each URL keeps its last result
     assert {path.name: path.stat().st_mtime_ns for path in articles.iterdir()} == times
