@@ -1,7 +1,10 @@
 """``crawler crawl``, ``refresh``, ``schedule`` and ``demo``: run the pipeline, then report.
 
-Reports are checked before the crawl and written after it; a report that cannot be
-written is named and the others are still written (exit 4).  SIGTERM cancels a
+Reports are checked before the crawl (their places tried for real) and written
+after it; a report that cannot be written then is named and the others are still
+written (exit 4).  stdout carries data when there is some (the ``--dry-run`` diff,
+``--report -``) and the summary goes to stderr then; the progress bar is always on
+stderr.  A PATH that names no article file is a warning and makes the run fail.  SIGTERM cancels a
 crawl as Ctrl-C does: every file written is whole and the same command resumes.
 """
 
