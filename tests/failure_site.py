@@ -189,6 +189,11 @@ def make_app(state: SiteState) -> web.Application:
     async def ok(request: web.Request) -> web.Response:
         return web.Response(body=PAGE, content_type="text/html")
 
+    @routes.get("/missing-page")
+    async def missing_page(request: web.Request) -> web.Response:
+        page = b"<!doctype html><html><head><title>Page not found</title></head></html>"
+        return web.Response(status=404, body=page, content_type="text/html")
+
     @routes.get("/private/page")
     async def private_page(request: web.Request) -> web.Response:
         return web.Response(body=PAGE, content_type="text/html")

@@ -7,11 +7,13 @@ removes request headers with curl's meanings.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
 from failure_site import FailureSite
 
+from crawler.checks.pages import PageChecker
 from crawler.config import from_mapping
 from crawler.errors import UsageError
 from crawler.fetch import Fetcher
@@ -108,3 +110,13 @@ async def test_headers_are_sent_replaced_and_removed_as_curl_does(
     assert seen["Accept-Language"] == "de"
     assert "User-Agent" not in seen
     assert seen["X-Empty"] == ""
+
+
+async def test_an_accepted_error_page_is_ok_but_says_nothing_about_the_article(
+    make_fetcher: MakeFetcher, site: FailureSite
+) -> None:
+    async with make_fetcher(accept=(404,), robots=False) as fetcher:
+        checker = PageChecker(fetcher, soft_404_probe=False, rng=random.Random(1))
+        check = await checker.check(site.url("/missing-page"))
+    assert check.link.result is Result.OK
+    assert check.page is None  # so its title never becomes a stale value, or a --refresh
