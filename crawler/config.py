@@ -13,13 +13,14 @@ import dataclasses
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crawler import defaults
 from crawler.errors import UsageError
+from crawler.request_settings import Header, parse_accept, parse_proxy
 from crawler.schedule import parse_duration
 
 
@@ -103,6 +104,13 @@ class Config:
     only_failed: bool = False  # request only the URLs whose last check failed
     max_urls: int | None = None  # URLs requested at most, stalest first
     max_duration: float | None = None  # seconds after which no further URL is started
+    extensions: tuple[str, ...] = defaults.EXTENSIONS  # file name endings searched in folders
+    accept: tuple[int, ...] = ()  # status codes counted as ok, besides 2xx and 304
+    include: tuple[str, ...] = ()  # regular expressions; when any, only matching URLs are checked
+    headers: tuple[Header, ...] = ()  # -H: request headers added, replaced or removed
+    http_proxy: str | None = None  # proxy for http:// URLs ("" none, environment ignored)
+    https_proxy: str | None = None  # proxy for https:// URLs ("" none, environment ignored)
+    no_proxy: tuple[str, ...] | None = None  # hosts reached directly (None: as the environment)
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -141,11 +149,21 @@ class Config:
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name.replace('_', '-')} must not be negative")
-        for pattern in self.exclude:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise UsageError(f"exclude pattern {pattern!r}: {exc}") from None
+        for name in ("exclude", "include"):
+            for pattern in getattr(self, name):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise UsageError(f"{name} pattern {pattern!r}: {exc}") from None
+        for name in ("http_proxy", "https_proxy"):
+            spec = getattr(self, name)
+            if spec:
+                parse_proxy(spec)
+        if not self.extensions:
+            raise UsageError("extensions: name at least one, e.g. md,txt")
+        for ending in self.extensions:
+            if not ending.startswith(".") or len(ending) < 2 or "/" in ending:
+                raise UsageError(f"extensions: {ending!r} is not a file name ending like .md")
         unknown = sorted(set(self.refresh_fields) - defaults.REFRESHABLE)
         if unknown:
             known = ", ".join(sorted(defaults.REFRESHABLE))
@@ -165,6 +183,7 @@ class Config:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+_ALIASES = {"noproxy": "no_proxy"}  # curl's spelling of the option
 
 
 def from_mapping(values: Mapping[str, Any], source: str) -> Config:
@@ -172,7 +191,10 @@ def from_mapping(values: Mapping[str, Any], source: str) -> Config:
     overrides: dict[str, Any] = {}
     try:
         for raw_key, value in values.items():
-            key = raw_key.replace("-", "_")
+            key = _ALIASES.get(raw_key.replace("-", "_"), raw_key.replace("-", "_"))
+            if key == "proxy":  # curl's --proxy: one proxy for both schemes
+                overrides["http_proxy"] = overrides["https_proxy"] = _coerce("http_proxy", value)
+                continue
             if key not in _FIELDS:
                 raise UsageError(f"unknown setting {raw_key!r}")
             overrides[key] = _coerce(key, value)
@@ -185,8 +207,18 @@ def _coerce(key: str, value: Any) -> Any:
     default = getattr(Config(), key)
     if key == "connect_to":
         return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
-    if key in ("exclude", "refresh_fields"):
+    if key == "accept":
+        return parse_accept([value] if isinstance(value, int) else _as_list(value, key))
+    if key == "headers":
+        return tuple(Header.parse(str(item)) for item in _as_list(value, key))
+    if key in ("http_proxy", "https_proxy"):
+        if not isinstance(value, str):
+            raise UsageError(f"{key.replace('_', '-')} must be a string, not {value!r}")
+        return value
+    if key in ("exclude", "include", "refresh_fields", "no_proxy"):
         return tuple(str(item) for item in _as_list(value, key))
+    if key == "extensions":
+        return extension_list(_as_list(value, key))
     if key in ("cacert", "state"):
         return Path(str(value))
     if key in ("stale_after", "max_duration"):
@@ -199,6 +231,12 @@ def _coerce(key: str, value: Any) -> Any:
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise UsageError(f"{key} must be {expected.__name__}, not {value!r}")
     return value
+
+
+def extension_list(names: Sequence[Any]) -> tuple[str, ...]:
+    """File name endings as given (``md``, ``.md``, ``*.md``), each with its leading dot."""
+    endings = (str(name).strip().removeprefix("*") for name in names)
+    return tuple(ending if ending.startswith(".") else f".{ending}" for ending in endings if ending)
 
 
 def _as_list(value: Any, key: str) -> list[Any]:
@@ -235,6 +273,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 (toml.io, "Spec"); a Latin-1 file is the usual culprit.
+        raise UsageError(
+            f"{path}: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save the config file as UTF-8"
+        ) from None
 
 
-__all__ = ["Config", "ConnectTo", "from_mapping", "load"]
+__all__ = ["Config", "ConnectTo", "extension_list", "from_mapping", "load"]

@@ -39,5 +39,8 @@ REFRESH = False  # --refresh: correct stale front-matter values in place
 REFRESH_FIELDS = ("title", "excerpt", "images")  # what --refresh may change
 REFRESHABLE = frozenset(REFRESH_FIELDS)  # "images" means every image's declared width/height
 SOFT404_PROBE = True  # ask each host for a random path once, to recognise its soft 404s
+# File name endings searched for in folders: Markdown, and the plain .txt the
+# feeds export (front matter first, as in the seeds).
+EXTENSIONS = (".md", ".markdown", ".txt")
 STATE = Path(".crawler-state.db")  # the state store, relative to the working folder
 ROBOTS_TOKEN = PRODUCT  # product token matched against robots.txt User-agent lines

@@ -126,7 +126,7 @@ async def _crawl(
     progress: ProgressStart | None,
     resolver: Resolver | None,
 ) -> None:
-    found = discover(options.paths)
+    found = discover(options.paths, config.extensions)
     first = next(found, None)  # every argument is checked before anything is read
     found = itertools.chain([] if first is None else [first], found)
     if options.out is None and not options.dry_run:
@@ -227,7 +227,8 @@ def _transport(
     workers = config.workers
     if workers is None:
         # Starting processes costs more than it saves on a small run: count its files.
-        articles = (item for item in discover(options.paths) if isinstance(item, Source))
+        found = discover(options.paths, config.extensions)
+        articles = (item for item in found if isinstance(item, Source))
         big = sum(1 for _ in itertools.islice(articles, WORKERS_FROM)) >= WORKERS_FROM
         workers = (os.cpu_count() or 1) if big else 1
     if workers == 1 or resolver is not None:  # a resolver object cannot cross processes

@@ -87,6 +87,7 @@ class SiteState:
     requests: list[tuple[str, str]] = field(default_factory=list)  # (host, path)
     user_agents: list[str] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)  # Authorization headers seen
+    headers: list[dict[str, str]] = field(default_factory=list)  # every request's headers
     starts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # by host
     in_flight: Counter[str] = field(default_factory=Counter)  # at the gate, by host
     peak_in_flight: Counter[str] = field(default_factory=Counter)
@@ -173,6 +174,7 @@ def make_app(state: SiteState) -> web.Application:
         host = _host(request)
         state.requests.append((host, request.path))
         state.user_agents.append(request.headers.get("User-Agent", ""))
+        state.headers.append(dict(request.headers))
         if "Authorization" in request.headers:
             state.authorizations.append(request.headers["Authorization"])
         state.starts[host].append(asyncio.get_running_loop().time())
@@ -186,6 +188,11 @@ def make_app(state: SiteState) -> web.Application:
     @routes.get("/ok")
     async def ok(request: web.Request) -> web.Response:
         return web.Response(body=PAGE, content_type="text/html")
+
+    @routes.get("/missing-page")
+    async def missing_page(request: web.Request) -> web.Response:
+        page = b"<!doctype html><html><head><title>Page not found</title></head></html>"
+        return web.Response(status=404, body=page, content_type="text/html")
 
     @routes.get("/private/page")
     async def private_page(request: web.Request) -> web.Response:

@@ -56,9 +56,15 @@ def relatives(sources: list[Source]) -> list[str]:
     return [source.relative.as_posix() for source in sources]
 
 
-def test_folder_is_searched_recursively_for_markdown_only(site: Path) -> None:
+def test_folder_is_searched_recursively_for_markdown_and_text_articles(site: Path) -> None:
     sources = discover(["content"])
-    assert relatives(sources) == ["2021/01/story.md", "2021/02/other.md", "a.markdown", "b.md"]
+    assert relatives(sources) == [
+        "2021/01/story.md",
+        "2021/02/other.md",
+        "a.markdown",
+        "b.md",
+        "notes.txt",
+    ]
     assert sources[0].path == Path("content/2021/01/story.md")
 
 
@@ -179,6 +185,14 @@ def test_a_file_named_on_the_command_line_is_followed_wherever_it_points(site: P
     (site / "content" / "escape.md").symlink_to(site / "loose.txt")
     [source] = discover(["content/escape.md"])
     assert source.real == site / "loose.txt"
+
+
+def test_extensions_choose_what_a_folder_search_finds(site: Path) -> None:
+    found = discover_all(["content"], [".txt", ".MD"])
+    assert relatives([item for item in found if isinstance(item, Source)]) == [
+        "README.MD",
+        "notes.txt",
+    ]
 
 
 def test_empty_folder_gives_no_sources(site: Path) -> None:

@@ -470,7 +470,9 @@ async def test_cli_refresh_is_crawl_refresh(site: RunningSite, tmp_path: Path) -
         "excerpt": {"stored": stored["excerpt"], "live": description_of(VENTUREBEAT)}
     }
     assert report["summary"]["filesStale"] == 1
-    assert "Stale:" in stdout
+    # The terminal lists what the refresh corrected as corrected, not as stale.
+    assert "Refreshed: 1 field in 1 file" in stdout
+    assert "Stale:" not in stdout
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,10 @@ from bs4 import BeautifulSoup, Tag
 from PIL import Image
 from test_html_report import GONE, HOSTILE, sample_run
 
+from crawler.enrich.results import FieldResult
+from crawler.outcomes import LinkResult, Result
 from crawler.reports import html_report
+from crawler.run.records import CrawlRun, LinkRow
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 WIDTH, HEIGHT = 1280, 2000  # px, the window and so the screenshot
@@ -39,15 +42,18 @@ def report(tmp_path: Path) -> Path:
     return path
 
 
-def _headless(tmp_path: Path, profile: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _headless(
+    tmp_path: Path, profile: str, *args: str, size: tuple[int, int] = (WIDTH, HEIGHT)
+) -> subprocess.CompletedProcess[str]:
     command = [
         _browser(),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
         "--disable-background-networking",
+        "--hide-scrollbars",
         f"--user-data-dir={tmp_path / profile}",
-        f"--window-size={WIDTH},{HEIGHT}",
+        f"--window-size={size[0]},{size[1]}",
         *args,
     ]
     done = subprocess.run(
@@ -144,3 +150,66 @@ def test_a_click_on_a_header_sorts_the_table(
     descending = ",".join(reversed(ascending.split(",")))
     assert body.get("data-ascending") == f"{ascending};ascending"
     assert body.get("data-descending") == f"{descending};descending"
+
+
+# Measures the layout once the page has drawn: where the first failing link and the
+# files to fix start, and how wide the URL column is.  Same policy-free copy as above.
+_MEASURE = """<script>
+function offset(selector) {
+  return Math.round(document.querySelector(selector).getBoundingClientRect().top);
+}
+var cell = document.querySelector("#failing-table tbody td.url");
+document.body.setAttribute("data-failing-top", offset("#failing-table tbody tr"));
+document.body.setAttribute("data-fix-top", offset("#unprocessed-table tbody tr"));
+document.body.setAttribute("data-hosts-top", offset("#hosts-table"));
+document.body.setAttribute("data-url-width", Math.round(cell.getBoundingClientRect().width));
+document.body.setAttribute("data-page-width", document.documentElement.clientWidth);
+</script>"""
+
+
+def _many_hosts_run() -> CrawlRun:
+    """The sample run with sixty more hosts, as in a real corpus, and a long URL."""
+    run = sample_run()
+    for index in range(60):
+        link = LinkResult(f"https://host{index}.example/", Result.OK, 200, None, 0, 1, 20)
+        run.links.append(
+            LinkRow("articles/b.md", f"related[{index + 1}].webUrl", FieldResult(link))
+        )
+    long_url = "https://news.example/" + "/".join(f"section-{n}" for n in range(20))
+    broken = LinkResult(long_url, Result.BROKEN, 404, long_url, 0, 1, 30, "404 Not Found")
+    run.links.append(LinkRow("articles/b.md", "related[70].webUrl", FieldResult(broken)))
+    return run
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_what_to_fix_comes_first_and_urls_stay_readable_at_desktop_and_narrow_widths(
+    width: int, tmp_path: Path
+) -> None:
+    page = html_report.render(_many_hosts_run())
+    report = tmp_path / "report.html"
+    report.write_text(page, encoding="utf-8")
+    shot = tmp_path / f"at-{width}.png"
+    _headless(tmp_path, "shot", f"--screenshot={shot}", report.as_uri(), size=(width, 900))
+    with Image.open(shot) as image:
+        assert image.size == (width, 900)
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 16
+    start = page.index('<meta http-equiv="Content-Security-Policy"')
+    measured = page[:start] + page[page.index(">", start) + 1 :]
+    copy = tmp_path / "measured.html"
+    copy.write_text(measured.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    dom = BeautifulSoup(
+        _headless(tmp_path, "dom", "--dump-dom", copy.as_uri(), size=(width, 900)).stdout,
+        "html.parser",
+    )
+    body = dom.find("body")
+    assert isinstance(body, Tag) and body.get("data-ready") == "1"
+    figures = {name: int(str(body.get(f"data-{name}"))) for name in
+               ("failing-top", "fix-top", "hosts-top", "url-width", "page-width")}  # fmt: skip
+    assert figures["page-width"] <= width
+    # The first failing link and the files to fix are on the first screen.
+    assert figures["failing-top"] < 450, figures
+    assert figures["fix-top"] < 900, figures
+    assert figures["hosts-top"] > figures["fix-top"]
+    # A URL column wide enough to read a path, not a few characters per line.
+    assert figures["url-width"] >= min(340, width * 0.4), figures

@@ -62,6 +62,8 @@ async def _metadata(fetched: Fetched) -> PageMetadata | None:
     link = fetched.link
     if link.result is not Result.OK or link.content_type not in HTML_TYPES or not fetched.body:
         return None
+    if link.status is None or not 200 <= link.status < 300:
+        return None  # an error page counted ok by --accept says nothing about the article
     url = fetched.real_url or link.url
     content_type = fetched.headers.get("content-type")
     page = await asyncio.to_thread(extract, fetched.body, url, content_type)

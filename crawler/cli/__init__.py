@@ -4,9 +4,10 @@ Parses arguments into a Config and options (:mod:`crawler.cli.options`), sets up
 the one logger, and calls the command (:mod:`crawler.cli.crawl` for the crawls,
 :mod:`crawler.cli.tools` for probe, extract and report); nothing imports this
 package.  Exit codes (CONTRACT.md): 0 every link ok and every file processed, 1
-some link not ok or some file rejected, 2 usage or configuration error, 3 another
-crawl holds the lock on the same content or state, 4 a report or the state store
-could not be written (disk full, I/O error), 130/143 stopped by Ctrl-C/SIGTERM.
+some link not ok, some file rejected or some PATH naming no article file, 2 usage
+or configuration error, 3 another crawl holds the lock on the same content or
+state, 4 a report or the state store could not be written (disk full, I/O error),
+130/143 stopped by Ctrl-C/SIGTERM.
 """
 
 from __future__ import annotations

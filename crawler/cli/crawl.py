@@ -1,7 +1,10 @@
 """``crawler crawl``, ``refresh``, ``schedule`` and ``demo``: run the pipeline, then report.
 
-Reports are checked before the crawl and written after it; a report that cannot be
-written is named and the others are still written (exit 4).  SIGTERM cancels a
+Reports are checked before the crawl (their places tried for real) and written
+after it; a report that cannot be written then is named and the others are still
+written (exit 4).  stdout carries data when there is some (the ``--dry-run`` diff,
+``--report -``) and the summary goes to stderr then; the progress bar is always on
+stderr.  A PATH that names no article file is a warning and makes the run fail.  SIGTERM cancels a
 crawl as Ctrl-C does: every file written is whole and the same command resumes.
 """
 
@@ -10,24 +13,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import shutil
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, TypeVar
 
 from crawler.cli.options import config_from
 from crawler.config import Config
-from crawler.errors import StorageError
-from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
-from crawler.reports import check_report_path, write_report
+from crawler.errors import StorageError, UsageError
+from crawler.pipeline import CrawlOptions, ProgressStart, crawl
+from crawler.read.discover import has_articles
+from crawler.reports import RENDERERS, check_report_path, write_report
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
 from crawler.run import loop as event_loop
 
 EXIT_OK, EXIT_FAILURES = 0, 1
+T = TypeVar("T")
 log = logging.getLogger("crawler")
 
 
@@ -39,6 +46,7 @@ def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart
     """A rich progress bar on a TTY; nothing otherwise."""
     if not enabled:
         return nullcontext(), None
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     bar = Progress(
@@ -46,6 +54,8 @@ def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        # On stderr, the terminal it was enabled for: stdout may carry a diff or a report.
+        console=Console(file=sys.stderr),
         transient=True,
     )
 
@@ -56,36 +66,87 @@ def _progress(enabled: bool) -> tuple[AbstractContextManager[Any], ProgressStart
     return bar, start
 
 
-async def crawl_and_report(
-    options: CrawlOptions, config: Config, reports: Sequence[Path], quiet: bool
-) -> CrawlRun:
-    """Run the pipeline, then print diffs, write reports and print the summary."""
-    for report in reports:
+FORMATS = {"json": ".json", "csv": ".csv", "md": ".md", "html": ".html", "junit": ".xml"}
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where a crawl's results go: report files, stdout, the terminal."""
+
+    reports: tuple[Path, ...] = ()  # report files; the format from each one's extension
+    stdout_format: str | None = None  # --report - : this report on stdout (a FORMATS key)
+    quiet: bool = False  # errors only
+    progress: bool = True  # the progress bar, when stderr is a terminal
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Output:
+        reports = tuple(path for path in args.report if str(path) != "-")
+        to_stdout = len(reports) < len(args.report)
+        chosen = getattr(args, "format", None)
+        if to_stdout and chosen is None:
+            raise UsageError("--report - writes to stdout: name its format with --format")
+        if chosen is not None and not to_stdout:
+            raise UsageError("--format FORMAT is the format of --report -, which is missing")
+        if to_stdout and getattr(args, "dry_run", False):
+            raise UsageError("--report - and --dry-run both need stdout: choose one")
+        return cls(
+            reports,
+            chosen if to_stdout else None,
+            args.quiet,
+            not getattr(args, "no_progress", False),
+        )
+
+
+async def crawl_and_report(options: CrawlOptions, config: Config, output: Output) -> bool:
+    """Run the pipeline, then print diffs, write reports and print the summary.
+
+    True when the run failed: some link not ok, some file rejected, or some
+    PATH that named no article file (warned about before the crawl).
+    """
+    for report in output.reports:
         check_report_path(report)
-    context, start = _progress(sys.stderr.isatty() and not quiet)
+    empty = warn_empty_paths(options.paths, config)
+    show_progress = output.progress and not output.quiet and sys.stderr.isatty()
+    context, start = _progress(show_progress)
     with context:
         run = await crawl(options, config, progress=start)
     for diff in run.diffs:
         sys.stdout.write(diff)
+    if output.stdout_format is not None:
+        sys.stdout.write(RENDERERS[FORMATS[output.stdout_format]](run))
+        sys.stdout.flush()
+    # When stdout carries data (the --dry-run diff, a report), messages go to stderr.
+    carries_data = options.dry_run or output.stdout_format is not None
+    messages = sys.stderr if carries_data else sys.stdout
     failed: list[StorageError] = []
-    for report in reports:
+    written: list[Path] = []
+    for report in output.reports:
         try:
             write_report(run, report)
+            written.append(report)
         except StorageError as exc:
             log.error("%s", exc)  # and the other reports are still written
             failed.append(exc)
-    if not quiet:
-        sys.stdout.write(summary_report.render(run))
+    if not output.quiet:
+        text = summary_report.render(
+            run, reports=written, empty_paths=empty, colour=_wants_colour(messages)
+        )
+        messages.write(text)
     if failed:
-        raise ReportsLost(f"{len(failed)} of {len(reports)} reports could not be written")
-    return run
+        raise ReportsLost(f"{len(failed)} of {len(output.reports)} reports could not be written")
+    return summarize(run).failed or bool(empty)
+
+
+def _wants_colour(stream: TextIO) -> bool:
+    """Colour on a terminal, unless NO_COLOR (no-color.org) or TERM=dumb says otherwise."""
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 class Terminated(Exception):
     """SIGTERM stopped the run; like Ctrl-C, every file written is whole."""
 
 
-async def _until_sigterm(work: Awaitable[CrawlRun]) -> CrawlRun:
+async def _until_sigterm(work: Awaitable[T]) -> T:
     """``work``, cancelled by SIGTERM as Ctrl-C would cancel it (cron and systemd send it)."""
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
@@ -107,12 +168,21 @@ async def _until_sigterm(work: Awaitable[CrawlRun]) -> CrawlRun:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
+def warn_empty_paths(paths: Sequence[str], config: Config) -> list[str]:
+    """The PATH arguments that name no article file, each named in a warning."""
+    empty = [path for path in paths if not has_articles(path, config.extensions)]
+    searched = ", ".join(f"*{ending}" for ending in config.extensions)
+    for path in empty:
+        log.warning("%s: no article file here (searched for %s; see --extensions)", path, searched)
+    return empty
+
+
 def command_crawl(args: argparse.Namespace) -> int:
     config = config_from(args)
     options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
-    work = crawl_and_report(options, config, args.report, args.quiet)
-    run = event_loop.run(_until_sigterm(work))
-    return EXIT_FAILURES if summarize(run).failed else EXIT_OK
+    output = Output.from_args(args)
+    failed = event_loop.run(_until_sigterm(crawl_and_report(options, config, output)))
+    return EXIT_FAILURES if failed else EXIT_OK
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -121,6 +191,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     articles = out / "articles"
+    _refuse_foreign_files(articles, example_articles())
     if articles.exists():
         shutil.rmtree(articles)
     shutil.copytree(example_articles(), articles)
@@ -139,13 +210,33 @@ def command_demo(args: argparse.Namespace) -> int:
                 min_interval=0.0,
                 seed=1,
             )
-            await crawl_and_report(CrawlOptions((str(articles),)), config, reports, args.quiet)
+            output = Output(tuple(reports), quiet=args.quiet)
+            await crawl_and_report(CrawlOptions((str(articles),)), config, output)
 
     event_loop.run(demo())
     if not args.quiet:
         print(f"Crawled copy: {articles}/   reports: {', '.join(map(str, reports))}")
     # The example site breaks links on purpose: the demo succeeded if it ran.
     return EXIT_OK
+
+
+def _refuse_foreign_files(articles: Path, bundled: Path) -> None:
+    """UsageError unless ``articles`` is absent or holds only the demo's own files.
+
+    The demo replaces its copy on every run; anything else in that folder is the
+    user's, and is never deleted.
+    """
+    if not articles.exists() and not articles.is_symlink():
+        return
+    if articles.is_symlink() or not articles.is_dir():
+        raise UsageError(f"{articles}: exists and is not the demo's folder; choose another --out")
+    ours = {path.relative_to(bundled) for path in bundled.rglob("*")}
+    for path in sorted(articles.rglob("*")):
+        if path.relative_to(articles) not in ours or path.is_symlink():
+            raise UsageError(
+                f"{articles}: holds {path.relative_to(articles)}, which the demo did not put "
+                "there; nothing was deleted; choose another --out or move it"
+            )
 
 
 def command_schedule(args: argparse.Namespace) -> int:
@@ -157,6 +248,7 @@ def command_schedule(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     options = CrawlOptions(tuple(args.paths), out=args.out, dry_run=args.dry_run)
+    output = Output.from_args(args)
     if args.cron is not None:
         schedule: Cron | Every = Cron(args.cron)
     else:
@@ -165,7 +257,7 @@ def command_schedule(args: argparse.Namespace) -> int:
         schedule = Every(timedelta(seconds=args.every), midnight)
 
     async def job() -> None:
-        await crawl_and_report(options, config, args.report, args.quiet)
+        await crawl_and_report(options, config, output)
 
     async def forever() -> None:
         stop = asyncio.Event()

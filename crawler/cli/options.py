@@ -8,13 +8,16 @@ one way a Config is built from a command line: the config file, then each flag.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from crawler import config as config_module
 from crawler.config import Config, ConnectTo
 from crawler.errors import UsageError
+from crawler.fetch.tls import ssl_context
+from crawler.request_settings import Header, from_environment, parse_accept
 from crawler.schedule import parse_duration
 
 
@@ -23,6 +26,13 @@ def _positive_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return value
+
+
+def _header(text: str) -> Header:
+    try:
+        return Header.parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _connect_to(text: str) -> ConnectTo:
@@ -49,7 +59,18 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="write a report; format from the extension: .json .csv .md .html (repeatable)",
+        help="write a report; format from the extension: .json .csv .md .html .xml "
+        "(repeatable); - writes it to stdout, in the --format given",
+    )
+    add(
+        "--format",
+        choices=("json", "csv", "md", "html", "junit"),
+        help="the format of --report - (stdout)",
+    )
+    add(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (the summary is still printed; -q drops both)",
     )
     add(
         "--refresh",
@@ -110,6 +131,13 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="reject front matter larger than N bytes, unparsed (default 1 MiB)",
     )
+    add(
+        "--extensions",
+        type=_name_list,
+        metavar="LIST",
+        help="file name endings searched for in folders, comma-separated "
+        "(default: md,markdown,txt)",
+    )
     add_network_options(parser)
 
 
@@ -163,7 +191,52 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
         metavar="REGEX",
         help="skip URLs matching REGEX (repeatable)",
     )
+    add(
+        "--include",
+        action="append",
+        metavar="REGEX",
+        help="check only URLs matching REGEX, even if an --exclude matches (repeatable)",
+    )
+    add(
+        "--accept",
+        action="append",
+        metavar="CODES",
+        help="status codes counted as ok, e.g. 429 or 200..=299,403 (repeatable)",
+    )
+    add(
+        "-H",
+        "--header",
+        type=_header,
+        action="append",
+        dest="headers",
+        metavar="'NAME: VALUE'",
+        help="send this header with every request; 'NAME:' removes one (curl's -H)",
+    )
     add("--seed", type=int, metavar="N", help="seed the retry jitter, for reproducible runs")
+    add(
+        "-x",
+        "--proxy",
+        metavar="[PROTOCOL://]HOST[:PORT]",
+        help="send every request through this HTTP(S) proxy ('' for none; curl's -x)",
+    )
+    add(
+        "--noproxy",
+        type=_name_list,
+        metavar="LIST",
+        help="hosts reached without the proxy, comma-separated; * for all (curl's --noproxy)",
+    )
+
+
+def _with_environment_proxies(config: Config, environ: Mapping[str, str]) -> Config:
+    """The environment's proxies for what neither the config file nor a flag set (curl's way)."""
+    http, https, no_proxy = from_environment(environ)
+    return config.with_overrides(
+        {
+            "http_proxy": http if config.http_proxy is None else None,
+            "https_proxy": https if config.https_proxy is None else None,
+            "no_proxy": no_proxy if config.no_proxy is None else None,
+        }
+    )
 
 
 def config_from(args: argparse.Namespace) -> Config:
@@ -200,7 +273,20 @@ def config_from(args: argparse.Namespace) -> Config:
         overrides["connect_to"] = base.connect_to + tuple(args.connect_to)
     if args.exclude:
         overrides["exclude"] = base.exclude + tuple(args.exclude)
-    config = base.with_overrides(overrides)
+    if args.include:
+        overrides["include"] = base.include + tuple(args.include)
+    if args.accept:
+        overrides["accept"] = tuple(sorted({*base.accept, *parse_accept(args.accept)}))
+    if args.headers:
+        overrides["headers"] = base.headers + tuple(args.headers)
+    if getattr(args, "extensions", None) is not None:
+        overrides["extensions"] = config_module.extension_list(args.extensions)
+    if getattr(args, "proxy", None) is not None:
+        overrides["http_proxy"] = overrides["https_proxy"] = args.proxy
+    if getattr(args, "noproxy", None) is not None:
+        overrides["no_proxy"] = args.noproxy
+    config = _with_environment_proxies(base.with_overrides(overrides), os.environ)
+    ssl_context(config.cacert)  # a file without a PEM certificate fails here, before any work
     return config.with_state(None) if getattr(args, "no_state", False) else config
 
 

@@ -28,6 +28,10 @@ Example (YAML, as written at the end of the front matter)::
         images[0].width: 1280
         images[0].height: 640
 
+``checkedAt`` is when a crawl last found something new about the article: the
+time of the first crawl that produced the rest of the block as it stands.  A
+later crawl that finds the same keeps it, so the file is left byte-identical.
+
 ``health`` is ``dead`` when the article's own page (webUrl, else originalUrl) is
 broken, error or invalid; ``ok`` when every link is ok and every image is a valid
 image of the declared size; ``degraded`` otherwise.  ``previous`` holds the values
@@ -92,8 +96,15 @@ def build_block(
     checked_at: str,
     review: PageReview | None = None,
     previous: Mapping[str, Any] | None = None,
+    earlier: Any = None,
 ) -> dict[str, Any]:
-    """The ``crawl`` block's content for an article, given each URL field's result."""
+    """The ``crawl`` block's content for an article, given each URL field's result.
+
+    ``earlier`` is the block the file holds now (as parsed).  When the new block
+    says the same in every key but ``checkedAt``, it keeps the earlier time: a
+    crawl that learned nothing new about the file leaves it byte-identical (the
+    state store and the reports still record when each URL was checked).
+    """
     counts = Counter(result.link.result.value for result in results.values())
     findings = review.findings if review is not None else ()
     block = {
@@ -106,4 +117,14 @@ def build_block(
         block |= review.block_entries()
     if previous:
         block["previous"] = dict(previous)
+    if _says_the_same(earlier, block):
+        block["checkedAt"] = earlier["checkedAt"]
     return block
+
+
+def _says_the_same(earlier: Any, block: Mapping[str, Any]) -> bool:
+    if not isinstance(earlier, dict) or not isinstance(earlier.get("checkedAt"), str):
+        return False
+    return {k: v for k, v in earlier.items() if k != "checkedAt"} == {
+        k: v for k, v in block.items() if k != "checkedAt"
+    }

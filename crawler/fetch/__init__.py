@@ -7,10 +7,13 @@ per policy, in the order a request meets them::
     urls      is it an absolute http(s) URL at all?           -> invalid
     robots    may we fetch it (RFC 9309)?                     -> skipped
     resolver  --connect-to, and the private-address guard     -> skipped
+    proxy     which proxy, if any (--proxy, --noproxy, environment)
+    tls       the CAs trusted (--cacert)
     hosts     per-host concurrency, interval, 429 slow-down
-    client    redirects, the time budget, retries
+    client    --include/--exclude, -H headers, redirects, the time budget, retries
     body      bounded reading and decoding of the body
-    classify  aiohttp/asyncio exceptions and statuses -> Result (the one place)
+    classify  aiohttp/asyncio exceptions and statuses -> Result (the one place;
+              --accept statuses are ok)
     retry     whether to try again, and after how long (pure)
 """
 

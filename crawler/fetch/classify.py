@@ -12,7 +12,7 @@ import asyncio
 import errno
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -77,8 +77,12 @@ def bot_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | None
     return None
 
 
-def classify_status(status: int, headers: Mapping[str, str], body: bytes) -> Verdict:
-    """The verdict for a final (non-redirect) response."""
+def classify_status(
+    status: int, headers: Mapping[str, str], body: bytes, accept: Collection[int] = ()
+) -> Verdict:
+    """The verdict for a final (non-redirect) response; ``accept`` statuses are ok (--accept)."""
+    if status in accept:
+        return Verdict(Result.OK, f"{_status_text(status)}, accepted by --accept")
     wall = bot_wall(status, headers, body)
     if wall is not None:
         return Verdict(Result.BLOCKED, f"bot wall: {wall} ({status})", bot_wall=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -39,9 +38,11 @@ from crawler.fetch.classify import (
     unusable_redirect,
 )
 from crawler.fetch.hosts import HostPool
+from crawler.fetch.proxy import ProxyChoice
 from crawler.fetch.resolver import GuardedConnector, GuardedResolver, refusal_for_literal
 from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
 from crawler.fetch.robots import RobotsCache
+from crawler.fetch.tls import ssl_context as tls_context
 from crawler.fetch.urls import (
     canonical_host,
     invalid_reason,
@@ -51,6 +52,7 @@ from crawler.fetch.urls import (
     with_canonical_host,
 )
 from crawler.outcomes import LinkResult, Result
+from crawler.request_settings import apply_headers
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
@@ -117,6 +119,11 @@ class Fetcher:
         )
         self._robots = RobotsCache(self._fetch_robots, defaults.ROBOTS_TOKEN)
         self._exclude = tuple(re.compile(pattern) for pattern in config.exclude)
+        self._include = tuple(re.compile(pattern) for pattern in config.include)
+        self._accept = frozenset(config.accept)
+        self._proxies = ProxyChoice(
+            config.http_proxy, config.https_proxy, config.no_proxy or (), config.connect_to
+        )
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -125,11 +132,12 @@ class Fetcher:
 
     async def __aenter__(self) -> Self:
         resolver = GuardedResolver(
-            self.config.connect_to, self.config.allow_private, self._inner_resolver
+            self.config.connect_to,
+            self.config.allow_private,
+            self._inner_resolver,
+            proxies=[(proxy.host, proxy.port) for proxy in self._proxies.proxies],
         )
-        ssl_context: ssl.SSLContext | bool = True
-        if self.config.cacert is not None:
-            ssl_context = ssl.create_default_context(cafile=str(self.config.cacert))
+        ssl_context = tls_context(self.config.cacert)
         # The HostPool does the limiting.  Idle connections are dropped soon: each
         # TLS connection holds about 0.5 MiB (asyncio's 256 KiB buffer, OpenSSL's
         # state), and with thousands of hosts a long keep-alive keeps one per host.
@@ -143,17 +151,22 @@ class Fetcher:
             ttl_dns_cache=300,
             keepalive_timeout=KEEPALIVE,
         )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout),
-            auto_decompress=False,
-            headers={
+        headers, removed = apply_headers(
+            {
                 "User-Agent": self.config.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
                 "image/avif,image/webp,*/*;q=0.8",
                 "Accept-Language": "en;q=0.9,*;q=0.5",
                 "Accept-Encoding": "gzip, deflate",
             },
+            self.config.headers,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout),
+            auto_decompress=False,
+            headers=headers,
+            skip_auto_headers=removed,
             max_line_size=32 * 1024,
             max_field_size=32 * 1024,
         )
@@ -186,12 +199,22 @@ class Fetcher:
         """
         loop = asyncio.get_running_loop()
         started = loop.time()
+        queued = _Queued()
         if not is_http_url(url):
             return Fetched(LinkResult(redact_url(url), Result.INVALID, detail=invalid_reason(url)))
+        # --include names the URLs to check, and wins over --exclude (lychee's meaning).
+        included = any(pattern.search(url) for pattern in self._include)
+        if self._include and not included:
+            return Fetched(
+                LinkResult(redact_url(url), Result.SKIPPED, detail="matched by no --include rule")
+            )
         attempts = 0
         while True:
             attempts += 1
-            attempt = await self._attempt(url, stop, headers, self.config.max_redirects, True)
+            attempt = await self._attempt(
+                url, stop, headers, self.config.max_redirects, True, queued=queued,
+                included=included,
+            )  # fmt: skip
             outcome = AttemptOutcome(
                 status=attempt.status,
                 timed_out=attempt.verdict.timed_out,
@@ -199,7 +222,8 @@ class Fetcher:
                 bot_wall=attempt.verdict.bot_wall,
                 retry_after=attempt.retry_after,
             )
-            if attempts > self.config.retries or not is_retryable(outcome):
+            accepted = attempt.verdict.result is Result.OK  # an --accept status is not retried
+            if accepted or attempts > self.config.retries or not is_retryable(outcome):
                 break
             await self._sleep(self._backoff.delay(attempts, outcome, self._rng))
         detail = attempt.verdict.detail
@@ -210,7 +234,8 @@ class Fetcher:
             final_url=redact_url(attempt.url) if attempt.status is not None else None,
             redirects=attempt.redirects,
             attempts=attempts,
-            elapsed_ms=round((loop.time() - started) * 1000),
+            # Its own time (requests, reads, backoff), not the wait for the host's turn.
+            elapsed_ms=round((loop.time() - started - queued.seconds) * 1000),
             # An exception's message, a redirect's target: text that may quote a URL.
             detail=redact_text(detail) if detail else detail,
             content_type=media_type(attempt.headers),
@@ -228,20 +253,28 @@ class Fetcher:
         max_redirects: int,
         robots: bool,
         max_body: int | None = None,
+        queued: _Queued | None = None,
+        included: bool = False,
     ) -> _Attempt:
-        """One attempt: every hop of the redirect chain, within one time budget."""
+        """One attempt: every hop of the redirect chain, within one time budget.
+
+        ``queued`` adds up the time spent waiting for the host's politeness slots.
+        """
         remaining = self.config.timeout
         seen = {url}
         current = url
         redirects = 0
         loop = asyncio.get_running_loop()
         while True:
-            refusal = await self._refusal(current, robots)
+            refusal = await self._refusal(current, robots, included)
             if refusal is not None:
                 return _Attempt(refused_by_policy(refusal), current, redirects)
             host = _host_of(current)
+            asked = loop.time()
             async with self._hosts.slot(host):
                 hop_started = loop.time()
+                if queued is not None:
+                    queued.seconds += hop_started - asked
                 try:
                     async with asyncio.timeout(remaining):
                         hop = await self._request(current, redirects, stop, headers, max_body)
@@ -286,7 +319,7 @@ class Fetcher:
             verdict = (
                 Verdict(Result.OK)
                 if status in REDIRECT_STATUSES and response_headers.get("location", "").strip()
-                else classify_status(status, response_headers, body.data)
+                else classify_status(status, response_headers, body.data, self._accept)
             )
             return _Attempt(
                 verdict,
@@ -309,9 +342,20 @@ class Fetcher:
         request is built; it is an invalid URL, not a crash.
         """
         assert self._session is not None, "Fetcher used outside 'async with'"
+        proxy = self._proxies.for_url(url)
+        proxy_headers = None
+        if proxy is not None and proxy.headers:
+            if url.lower().startswith("https:"):
+                proxy_headers = dict(proxy.headers)  # on the CONNECT that opens the tunnel
+            else:
+                headers = {**(headers or {}), **proxy.headers}  # the proxy reads this request
         try:
             response = await self._session.get(
-                with_canonical_host(url), headers=headers, allow_redirects=False
+                with_canonical_host(url),
+                headers=headers,
+                allow_redirects=False,
+                proxy=None if proxy is None else proxy.url,
+                proxy_headers=proxy_headers,
             )
         except UnicodeEncodeError as exc:
             raise aiohttp.InvalidURL(url, f"cannot be encoded: {exc.reason}") from None
@@ -356,7 +400,7 @@ class Fetcher:
             response.close()
         return body
 
-    async def _refusal(self, url: str, robots: bool) -> str | None:
+    async def _refusal(self, url: str, robots: bool, included: bool = False) -> str | None:
         """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt.
 
         ``robots`` is False for the fetch of robots.txt itself, which neither robots
@@ -364,7 +408,7 @@ class Fetcher:
         exclude pattern that happens to match ``/robots.txt`` must not switch
         robots.txt off.
         """
-        if robots:
+        if robots and not included:
             for pattern in self._exclude:
                 if pattern.search(url):
                     return f"excluded by rule {pattern.pattern!r}"
@@ -391,6 +435,13 @@ class Fetcher:
         if attempt.status is None or attempt.verdict.result in (Result.ERROR, Result.SKIPPED):
             return None, b""
         return attempt.status, attempt.body.data
+
+
+@dataclass(slots=True)
+class _Queued:
+    """Seconds a URL's fetch spent waiting for its host's turn, over every hop and attempt."""
+
+    seconds: float = 0.0
 
 
 def _host_of(url: str) -> str:

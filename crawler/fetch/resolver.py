@@ -10,7 +10,9 @@ one for a name does, and the guard's exemption covers only connections a rule
 really redirected.  :func:`refusal_for_literal` refuses a private literal before
 anything is requested (robots.txt included).  The connector is the second line:
 it checks the address each connection actually reached, before a request is
-written to it.
+written to it.  Behind a proxy the connection reaches the proxy, which the user
+named (it is exempt, like a ``--connect-to`` target); the URL's host is then
+resolved here and judged by the guard before the proxy is asked for it.
 
 Hosts are compared in one spelling (:func:`crawler.fetch.urls.canonical_host`):
 a rule for ``127.0.0.2`` matches ``http://2130706434/``, as the URL standard
@@ -108,10 +110,13 @@ class GuardedResolver(AbstractResolver):
         rules: Sequence[ConnectTo],
         allow_private: bool,
         inner: AbstractResolver | None = None,
+        *,
+        proxies: Sequence[tuple[str, int]] = (),
     ) -> None:
         self._rules = tuple(rules)
         self._allow_private = allow_private
         self._inner = inner if inner is not None else DefaultResolver()
+        self._proxies = {(_one_spelling(host), port) for host, port in proxies}
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -126,7 +131,8 @@ class GuardedResolver(AbstractResolver):
                 for entry in await self._lookup(target_host, target_port, family)
             ]
         answers = await self._lookup(host, port, family)
-        if self._allow_private:
+        if self._allow_private or (_one_spelling(host), port) in self._proxies:
+            # A proxy the user named may sit on their own network.
             return answers
         public = [entry for entry in answers if not is_private_address(entry["host"])]
         if not public:
@@ -184,10 +190,17 @@ class GuardedConnector(aiohttp.TCPConnector):
         traces: list[Trace],
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's signature, overridden
     ) -> Connection:
-        connection = await super().connect(req, traces, timeout)
         host = req.url.raw_host or ""
         port = req.url.port or 0
-        if self._allow_private or find_override(self._rules, host, port) is not None:
+        exempt = self._allow_private or find_override(self._rules, host, port) is not None
+        if req.proxy is not None:
+            # The proxy resolves and connects to the host, so the guard looks the host
+            # up here first; the peer is then the proxy the user named.
+            if not exempt:
+                await self._guard_through_proxy(req, host, port)
+            return await super().connect(req, traces, timeout)
+        connection = await super().connect(req, traces, timeout)
+        if exempt:
             return connection
         transport = connection.transport
         peer = transport.get_extra_info("peername") if transport is not None else None
@@ -197,6 +210,13 @@ class GuardedConnector(aiohttp.TCPConnector):
             refused = AddressRefused(host, str(peer[0]), connected=True)
             raise aiohttp.ClientConnectorError(req.connection_key, refused)
         return connection
+
+    async def _guard_through_proxy(self, req: aiohttp.ClientRequest, host: str, port: int) -> None:
+        try:
+            await self._resolver.resolve(host, port, family=self._family)
+        except OSError as exc:
+            # As a connector error, as for a direct connection (refused or not found).
+            raise aiohttp.ClientConnectorError(req.connection_key, exc) from None
 
 
 def refusal_for_literal(

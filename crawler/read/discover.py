@@ -1,11 +1,12 @@
 """Discovery: turn the PATH arguments of ``crawler crawl`` into article files, lazily.
 
 The first stage of the pipeline.  A PATH is a file (taken as is, whatever its
-extension), a folder (searched recursively for article files, hidden folders and
-files skipped) or a glob (``**`` allowed, hidden names not matched, as in a
-shell).  Every argument is checked before the first file is yielded, so a typo
-is a usage error before any work; the files themselves are then found one
-folder at a time, so a corpus of millions never sits in memory as a list.
+extension), a folder (searched recursively for article files, those whose names
+end in one of the run's extensions, hidden folders and files skipped) or a glob
+(``**`` allowed, hidden names not matched, as in a shell).  Every argument is
+checked before the first file is yielded, so a typo is a usage error before any
+work; the files themselves are then found one folder at a time, so a corpus of
+millions never sits in memory as a list.
 
 Each :class:`Source` remembers where it sits below the root the user named (so
 that ``--out DIR`` can mirror the layout) and its real path, which is where it is
@@ -28,9 +29,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from crawler import defaults
 from crawler.errors import UsageError
 
-ARTICLE_SUFFIXES = (".md", ".markdown")
+ARTICLE_SUFFIXES = defaults.EXTENSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +55,14 @@ class Refused:
 Found = Source | Refused
 
 
-def discover(paths: Sequence[str]) -> Iterator[Found]:
+def discover(paths: Sequence[str], extensions: Sequence[str] = ARTICLE_SUFFIXES) -> Iterator[Found]:
     """Every article file named by ``paths``, in argument order, each file once.
 
     Within a folder or a glob the files come sorted by path.  A file reached twice
     (two arguments, a symlink) keeps its first ``relative``.  Raises UsageError
     for an argument that names nothing, before yielding anything.
     """
-    plans = [_plan(argument) for argument in paths]
+    plans = [_plan(argument, tuple(extensions)) for argument in paths]
     seen: set[Path] = set()
     for plan in plans:
         for found in plan:
@@ -71,23 +73,30 @@ def discover(paths: Sequence[str]) -> Iterator[Found]:
             yield found
 
 
-def _plan(argument: str) -> Iterator[Found]:
+def has_articles(argument: str, extensions: Sequence[str] = ARTICLE_SUFFIXES) -> bool:
+    """Whether ``argument`` names at least one article file (stops at the first)."""
+    return any(isinstance(found, Source) for found in _plan(argument, tuple(extensions)))
+
+
+def _plan(argument: str, extensions: tuple[str, ...]) -> Iterator[Found]:
     path = Path(argument)
     # An existing name wins over its reading as a glob: "notes[1].md" is a file.
     if path.is_file():
         return iter([Source(path, PurePath(path.name), path.resolve())])
     if path.is_dir():
-        return _search_folder(path, PurePath(), path.resolve())
+        return _search_folder(path, PurePath(), path.resolve(), extensions)
     if path.exists():
         raise UsageError(f"{argument}: not a regular file or folder")
     if glob.has_magic(argument):
         if next(glob.iglob(argument, recursive=True), None) is None:
             raise UsageError(f"{argument}: matches no file")
-        return _expand_glob(argument)
+        return _expand_glob(argument, extensions)
     raise UsageError(f"{argument}: no such file or folder")
 
 
-def _search_folder(folder: Path, below: PurePath, root: Path) -> Iterator[Found]:
+def _search_folder(
+    folder: Path, below: PurePath, root: Path, extensions: tuple[str, ...]
+) -> Iterator[Found]:
     """Articles under ``folder`` in path order; ``root`` is the real folder they must stay in."""
     try:
         with os.scandir(folder) as listing:
@@ -100,11 +109,11 @@ def _search_folder(folder: Path, below: PurePath, root: Path) -> Iterator[Found]
             continue
         path = folder / entry.name
         if entry.is_dir(follow_symlinks=False):
-            yield from _search_folder(path, below / entry.name, root)
-        elif entry.is_symlink() and not entry.name.endswith(ARTICLE_SUFFIXES):
+            yield from _search_folder(path, below / entry.name, root, extensions)
+        elif entry.is_symlink() and not entry.name.endswith(extensions):
             if os.path.isdir(path):
                 yield Refused(path, "symlink to a folder: not followed")
-        elif entry.name.endswith(ARTICLE_SUFFIXES):
+        elif entry.name.endswith(extensions):
             yield _judge(path, below / entry.name, root)
 
 
@@ -142,14 +151,14 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-def _expand_glob(pattern: str) -> Iterator[Found]:
+def _expand_glob(pattern: str, extensions: tuple[str, ...]) -> Iterator[Found]:
     glob_root = _glob_root(pattern)
     real_root = glob_root.resolve()
     for match in sorted(glob.iglob(pattern, recursive=True)):
         path = Path(match)
         relative = PurePath(path.relative_to(glob_root))
         if path.is_dir() and not path.is_symlink():
-            yield from _search_folder(path, relative, real_root)
+            yield from _search_folder(path, relative, real_root, extensions)
         elif path.is_dir():
             yield Refused(path, "symlink to a folder: not followed")
         else:
@@ -167,4 +176,4 @@ def _glob_root(pattern: str) -> Path:
     return Path(*leading) if leading else Path()
 
 
-__all__ = ["ARTICLE_SUFFIXES", "Found", "Refused", "Source", "discover"]
+__all__ = ["ARTICLE_SUFFIXES", "Found", "Refused", "Source", "discover", "has_articles"]

@@ -6,6 +6,8 @@ The format comes from the file's extension; every renderer reads the same
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,12 +34,37 @@ def renderer_for(path: Path) -> Callable[[CrawlRun], str] | None:
 
 
 def check_report_path(path: Path) -> Callable[[CrawlRun], str]:
-    """Fail fast, before any crawling, on a report format we cannot write; else its renderer."""
+    """Fail fast, before any crawling, on a report we cannot write; else its renderer.
+
+    The format comes from the extension, and the place is tried for real: a file
+    is created and removed in the nearest folder that exists, so a report under a
+    regular file, in /proc or in a read-only folder is a usage error before a
+    single article is rewritten.
+    """
     render = renderer_for(path)
     if render is None:
         known = " ".join(sorted(RENDERERS))
         raise UsageError(f"--report {path}: unknown format {path.suffix!r} (known: {known})")
+    check_writable(path, "--report")
     return render
+
+
+def check_writable(path: Path, option: str) -> None:
+    """UsageError (one line naming ``path``) unless a file can be written there."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder")
+    if path.is_file() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {path}: read-only file")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: {folder} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {folder}: {exc.strerror}") from None
 
 
 def write_report(run: CrawlRun, path: Path) -> None:

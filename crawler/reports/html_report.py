@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from html import escape
 
 from crawler.fetch.urls import is_http_url
@@ -30,6 +31,7 @@ from crawler.reports.model import (
     summarize,
     times,
 )
+from crawler.reports.summary import plural
 from crawler.run.records import CrawlRun, LinkRow, utc_stamp
 
 TREND_RUNS = 30  # runs shown in the results-over-time chart, this one included
@@ -37,13 +39,19 @@ CHART_HOSTS = 15  # hosts shown in the results-per-host chart, most URLs first
 NONE = "—"  # a cell with nothing to say
 
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem 2rem;color:#222;background:#fff}
-h1{margin:0 0 .5rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:3px 8px;
+body{font:14px/1.45 system-ui,sans-serif;margin:1rem 2rem;color:#222;background:#fff}
+h1{margin:0 0 .25rem;font-size:1.6rem}h2{margin:1.5rem 0 .25rem;border-bottom:1px solid #ddd}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;margin:.25rem 0}td,th{border:1px solid #ccc;padding:3px 8px;
 text-align:left;vertical-align:top}th{background:#f3f3f3;cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 caption{text-align:left;color:#555;padding:2px 0}td.num{text-align:right}
-td.url{word-break:break-all;max-width:36rem}tr[hidden]{display:none}
+td.url{overflow-wrap:anywhere;min-width:min(22rem,60vw);max-width:44rem}
+td.named{overflow-wrap:anywhere;min-width:12rem}tr[hidden]{display:none}
+#summary-table tbody{display:flex;flex-wrap:wrap;gap:.25rem .75rem}
+#summary-table tr{display:flex}#summary-table tr.head{display:none}
+#summary-table td{border:0;padding:0 .25rem}#summary p{margin:.25rem 0}
+@media (max-width:900px){body{margin:.75rem}h2{font-size:1.2rem}}
 .ok{color:#1b7837}.broken,.error,.invalid{color:#c51b1b}.blocked,.timeout{color:#9a6700}
 .skipped{color:#555}.filters{position:sticky;top:0;background:#fff;padding:.5rem 0;
 border-bottom:1px solid #ddd}.legend{list-style:none;padding:0;display:flex;gap:1rem}
@@ -159,7 +167,9 @@ def result(name: str) -> str:
 
 def named_by(rows: Iterable[LinkRow]) -> str:
     return (
-        "<td>" + "<br>".join(f"{escape(row.file)}: {escape(row.field)}" for row in rows) + "</td>"
+        '<td class="named">'
+        + "<br>".join(f"{escape(row.file)}: {escape(row.field)}" for row in rows)
+        + "</td>"
     )
 
 
@@ -178,8 +188,9 @@ def table(name: str, headers: Sequence[str], rows: Sequence[Row], numeric: Seque
         for kind, cells in rows
     )
     return (
-        f'<table class="data" id="{name}-table"><caption>{len(rows)} rows</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f'<div class="scroll"><table class="data" id="{name}-table">'
+        f"<caption>{len(rows)} rows</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -197,23 +208,30 @@ def _summary(run: CrawlRun, summary: Summary) -> str:
     return section(
         "summary",
         "Summary",
-        f"<p>{label}started {started}, finished {finished}. {summary.files} files "
+        f"<p>{label}started {started}, finished {finished}. {plural(summary.files, 'file')} "
         f"({summary.files_rejected} rejected, {summary.files_skipped} skipped), "
-        f"{summary.urls} distinct URLs; {summary.images_probed} images probed "
-        f"({summary.images_invalid} not valid, {summary.size_mismatches} fields not the "
-        f"declared size); {summary.files_stale} files with stale fields; "
-        f"{sum(summary.findings.values())} findings.</p>"
-        f'<table id="summary-table"><tr><th>result</th><th>URLs</th></tr>{counts}</table>',
+        f"{plural(summary.urls, 'distinct URL')}; {plural(summary.images_probed, 'image')} "
+        f"probed ({summary.images_invalid} not valid, "
+        f"{plural(summary.size_mismatches, 'field')} not the declared size); "
+        f"{plural(summary.files_stale, 'file')} with stale fields; "
+        f"{plural(sum(summary.findings.values()), 'finding')}.</p>"
+        f'<table id="summary-table"><tr class="head"><th>result</th><th>URLs</th></tr>'
+        f"{counts}</table>",
     )
 
 
 def _charts(run: CrawlRun, summary: Summary) -> str:
     series = [item.value for item in Result]
     earlier = reversed(run.trend[: TREND_RUNS - 1])
-    bars: list[svg.Bar] = [(f"#{record.id}", record.counts) for record in earlier]
+    bars: list[svg.Bar] = []
+    dates: list[str] = []
+    for record in earlier:
+        bars.append((f"#{record.id}", record.counts))
+        dates.append(_short_date(record.started_at))
     bars.append(("this run" if run.run_id is None else f"#{run.run_id}", summary.by_result))
+    dates.append(_short_date(run.started_at))
     hosts = [(item.host, item.by_result) for item in host_figures(run)[:CHART_HOSTS]]
-    over_time = svg.columns(bars, series, title="URLs per result class, run by run")
+    over_time = svg.columns(bars, series, title="URLs per result class, run by run", notes=dates)
     per_host = svg.rows(hosts, series, title=f"URLs per result class, top {CHART_HOSTS} hosts")
     return section(
         "charts",
@@ -223,6 +241,11 @@ def _charts(run: CrawlRun, summary: Summary) -> str:
         f"<figcaption>Results per host (the {CHART_HOSTS} hosts with most URLs)</figcaption>"
         "</figure>",
     )
+
+
+def _short_date(moment: datetime) -> str:
+    """``11-22`` over ``06:00``: month, day and UTC time, narrow enough for one bar."""
+    return moment.astimezone(UTC).strftime("%m-%d\n%H:%M")
 
 
 def _failing(run: CrawlRun) -> list[Row]:
@@ -287,13 +310,22 @@ def _unprocessed(run: CrawlRun) -> list[Row]:
 
 _HOST_HEADERS = ["host", "URLs", "failures", "median ms", "slowest ms", "slowest URL"]
 # id, title, column headers, the columns that sort as numbers, the rows
-_SECTIONS: list[tuple[str, str, list[str], list[str], Callable[[CrawlRun], list[Row]]]] = [
+_Section = tuple[str, str, list[str], list[str], Callable[[CrawlRun], list[Row]]]
+_SECTIONS: list[_Section] = [
     (
         "failing",
         "Links that are not ok",
         ["result", "status", "URL", "named by", "detail", "failing since", "runs failing"],
         ["status", "runs failing"],
         _failing,
+    ),
+    ("unprocessed", "Files to fix: not processed", ["file", "status", "reason"], [], _unprocessed),
+    (
+        "images",
+        "Images that are not valid or not the declared size",
+        ["problem", "URL", "file", "field"],
+        [],
+        _images,
     ),
     (
         "redirects",
@@ -302,17 +334,11 @@ _SECTIONS: list[tuple[str, str, list[str], list[str], Callable[[CrawlRun], list[
         ["redirects"],
         _redirects,
     ),
-    (
-        "images",
-        "Images that are not valid or not the declared size",
-        ["problem", "URL", "file", "field"],
-        [],
-        _images,
-    ),
     ("stale", "Stale fields", ["file", "field", "stored", "live page"], [], _stale),
     ("findings", "Findings (AMP, soft 404)", ["code", "file", "field", "detail"], [], _findings),
+]
+_FIGURES: list[_Section] = [
     ("hosts", "Hosts", _HOST_HEADERS, _HOST_HEADERS[1:5], _hosts),
-    ("unprocessed", "Files not processed", ["file", "status", "reason"], [], _unprocessed),
 ]
 
 
@@ -336,10 +362,15 @@ def render(run: CrawlRun) -> str:
         "<body><h1>Crawl report</h1>",
         _filters(),
         _summary(run, summary),
-        _charts(run, summary),
+        # What to fix first; the figures (charts, hosts) after.
         *(
             section(name, title, table(name, headers, rows(run), numeric))
             for name, title, headers, numeric, rows in _SECTIONS
+        ),
+        _charts(run, summary),
+        *(
+            section(name, title, table(name, headers, rows(run), numeric))
+            for name, title, headers, numeric, rows in _FIGURES
         ),
         f"<script>{_SCRIPT}</script></body></html>",
     ]

@@ -29,6 +29,7 @@ _FALLBACK: Final = "#607d8b"
 COLUMN_WIDTH: Final = 28  # px, one run's bar
 COLUMN_GAP: Final = 14  # px between two runs' bars
 COLUMN_HEIGHT: Final = 160  # px, the tallest bar
+MIN_SEGMENT: Final = 5  # px, the least a result class with any count is drawn
 ROW_HEIGHT: Final = 18  # px, one host's bar
 ROW_LABEL_WIDTH: Final = 240  # px, the host names on the left
 ROW_WIDTH: Final = 520  # px, the longest bar
@@ -64,32 +65,58 @@ def _svg(width: int, height: int, title: str, body: str) -> str:
     )
 
 
-def columns(bars: Sequence[Bar], series: Sequence[str], *, title: str) -> str:
-    """Vertical stacked bars, left to right, each labelled underneath (results over time)."""
+def columns(
+    bars: Sequence[Bar], series: Sequence[str], *, title: str, notes: Sequence[str] = ()
+) -> str:
+    """Vertical stacked bars, left to right, each labelled underneath (results over time).
+
+    ``notes`` (one per bar, e.g. its date; a newline starts another line) go under
+    the labels.  A result class with
+    any count is at least MIN_SEGMENT px tall, so three failures among a thousand
+    ok URLs still show; the tallest segment of the bar gives up the difference.
+    """
     top = max((sum(counts.get(name, 0) for name in series) for _, counts in bars), default=0)
     scale = COLUMN_HEIGHT / top if top else 0.0
     width = max(len(bars) * (COLUMN_WIDTH + COLUMN_GAP) + COLUMN_GAP, 200)
-    height = COLUMN_HEIGHT + 50  # room for the totals above and the labels below
+    lines = max((note.count("\n") + 1 for note in notes), default=0)
+    height = COLUMN_HEIGHT + 50 + 13 * lines  # totals above, labels (and notes) below
     parts = []
     for index, (label, counts) in enumerate(bars):
         x = COLUMN_GAP + index * (COLUMN_WIDTH + COLUMN_GAP)
         y = float(COLUMN_HEIGHT + 20)  # the bottom; segments stack upwards
         segments = []
-        for name in series:
+        heights = _visible_heights([counts.get(name, 0) * scale for name in series])
+        for name, segment in zip(series, heights, strict=True):
             count = counts.get(name, 0)
             if count:
-                y -= count * scale
+                y -= segment
                 tip = f"{label}: {count} {name}"
-                segments.append(_segment(x, y, COLUMN_WIDTH, count * scale, tip, name))
+                segments.append(_segment(x, y, COLUMN_WIDTH, segment, tip, name))
         total = sum(counts.get(name, 0) for name in series)
+        centre = x + COLUMN_WIDTH / 2
+        note = "".join(
+            f'<text class="note" x="{centre:.1f}" y="{COLUMN_HEIGHT + 50 + 13 * line}" '
+            f'text-anchor="middle">{escape(part)}</text>'
+            for line, part in enumerate(notes[index].split("\n") if index < len(notes) else ())
+        )
         parts.append(
             f'<g class="bar" data-label="{escape(label)}" data-total="{total}">'
             + "".join(segments)
-            + f'<text x="{x + COLUMN_WIDTH / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
-            f'{total}</text><text x="{x + COLUMN_WIDTH / 2:.1f}" y="{COLUMN_HEIGHT + 36}" '
-            f'text-anchor="middle">{escape(label)}</text></g>'
+            + f'<text x="{centre:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
+            f'{total}</text><text x="{centre:.1f}" y="{COLUMN_HEIGHT + 36}" '
+            f'text-anchor="middle">{escape(label)}</text>{note}</g>'
         )
     return _svg(width, height, title, "".join(parts))
+
+
+def _visible_heights(heights: Sequence[float]) -> list[float]:
+    """Each non-zero length raised to MIN_SEGMENT, taken back from the longest one."""
+    raised = [max(height, MIN_SEGMENT) if height > 0 else 0.0 for height in heights]
+    excess = sum(raised) - sum(heights)
+    if excess > 0 and raised:
+        tallest = max(range(len(raised)), key=lambda index: raised[index])
+        raised[tallest] = max(raised[tallest] - excess, MIN_SEGMENT)
+    return raised
 
 
 def rows(bars: Sequence[Bar], series: Sequence[str], *, title: str) -> str:
@@ -103,12 +130,13 @@ def rows(bars: Sequence[Bar], series: Sequence[str], *, title: str) -> str:
         y = 6 + index * (ROW_HEIGHT + 6)
         x = float(ROW_LABEL_WIDTH)
         segments = []
-        for name in series:
+        widths = _visible_heights([counts.get(name, 0) * scale for name in series])
+        for name, segment in zip(series, widths, strict=True):
             count = counts.get(name, 0)
             if count:
                 tip = f"{label}: {count} {name}"
-                segments.append(_segment(x, y, count * scale, ROW_HEIGHT, tip, name))
-                x += count * scale
+                segments.append(_segment(x, y, segment, ROW_HEIGHT, tip, name))
+                x += segment
         total = sum(counts.get(name, 0) for name in series)
         shown = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
         parts.append(

@@ -160,7 +160,7 @@ def prepare(
             for key_path in made:
                 # The first value a refresh replaced is kept; later ones were ours.
                 previous.setdefault(key_name(key_path), _value_at(original, key_path))
-        block = build_block(results, checked_at, review, previous)
+        block = build_block(results, checked_at, review, previous, front.data.get(CRAWL_KEY))
         new = with_crawl_block(front, block, Path(display))
     except ArticleError as exc:
         log.error("%s", exc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import os
 import re
 import secrets
@@ -109,6 +110,11 @@ def _stage(write: PendingWrite) -> Path:
     except FileNotFoundError:
         original = None
         target.parent.mkdir(parents=True, exist_ok=True)
+    if original is not None and _is_read_only(target, original):
+        # Replacing by rename needs only the folder's permission; the file's own
+        # read-only mode is the user's word that it must not change.
+        mode_text = f"{stat.S_IMODE(original.st_mode):04o}"
+        raise PermissionError(errno.EACCES, f"read-only file (mode {mode_text}), left as it is")
     # Never wider than the original, even for the moment before its mode is copied.
     mode = _NEW_FILE_MODE if original is None else stat.S_IMODE(original.st_mode) & 0o777
     temporary, descriptor = _create_temporary(target, mode)
@@ -124,6 +130,11 @@ def _stage(write: PendingWrite) -> Path:
             temporary.unlink()
         raise
     return temporary
+
+
+def _is_read_only(target: Path, original: os.stat_result) -> bool:
+    """No write permission bit at all, or none for this user (root sees the bits too)."""
+    return not original.st_mode & 0o222 or not os.access(target, os.W_OK)
 
 
 def _check_unchanged(write: PendingWrite) -> None:
