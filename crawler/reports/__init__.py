@@ -10,11 +10,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from crawler.errors import StorageError, UsageError
 from crawler.reports import csv_report, html_report, json_report, junit_report, markdown_report
 from crawler.run.records import CrawlRun
-from crawler.write.atomic import write_atomic
+from crawler.write.atomic import atomic_text, write_atomic
 
 RENDERERS: dict[str, Callable[[CrawlRun], str]] = {
     ".json": json_report.render,
@@ -67,10 +68,22 @@ def check_writable(path: Path, option: str) -> None:
         raise UsageError(f"{option} {path}: cannot write in {folder}: {exc.strerror}") from None
 
 
+# Formats written row by row, for reports that list every link: never held whole.
+STREAMERS: dict[Callable[[CrawlRun], str], Callable[[CrawlRun, TextIO], None]] = {
+    json_report.render: json_report.write,
+    csv_report.render: csv_report.write,
+}
+
+
 def write_report(run: CrawlRun, path: Path) -> None:
     """Render and write one report; StorageError (naming it) when the disk refuses."""
-    text = check_report_path(path)(run)
+    render = check_report_path(path)
     try:
-        write_atomic(path, text.encode("utf-8"))
+        stream = STREAMERS.get(render)
+        if stream is None:
+            write_atomic(path, render(run).encode("utf-8"))
+        else:
+            with atomic_text(path) as out:
+                stream(run, out)
     except OSError as exc:
         raise StorageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None

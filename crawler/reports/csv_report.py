@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
 
 from crawler.reports.model import link_record
 from crawler.run.records import CrawlRun
@@ -34,7 +35,13 @@ COLUMNS = (
 
 def render(run: CrawlRun) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    write(run, buffer)
+    return buffer.getvalue()
+
+
+def write(run: CrawlRun, out: TextIO) -> None:
+    """The rows, one by one, into ``out``."""
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in run.links:
         record = link_record(row)
@@ -49,4 +56,3 @@ def render(run: CrawlRun) -> str:
             "imageError": image.get("error"),
         }
         writer.writerow(record)
-    return buffer.getvalue()

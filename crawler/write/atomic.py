@@ -19,9 +19,10 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from crawler.read.files import FileIdentity
 
@@ -41,6 +42,33 @@ def write_atomic(path: Path, data: bytes) -> None:
             temporary.unlink()
         raise
     _sync_folder(target.parent)
+
+
+@contextlib.contextmanager
+def atomic_text(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text file that replaces ``path`` in one rename if the block ends well.
+
+    For output written piece by piece (a report of a million rows): nothing of it is
+    held in memory, and a reader sees the old file or the whole new one.
+    """
+    try:
+        original: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        original = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _NEW_FILE_MODE if original is None else stat.S_IMODE(original.st_mode) & 0o777
+    temporary, descriptor = _create_temporary(path, mode)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="", closefd=True) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    _sync_folder(path.parent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +239,7 @@ __all__ = [
     "ChangedOnDisk",
     "FileIdentity",
     "PendingWrite",
+    "atomic_text",
     "is_leftover_temporary",
     "unified_diff",
     "write_atomic",
