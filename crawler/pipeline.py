@@ -135,7 +135,10 @@ async def _crawl(
         None if options.dry_run else store, run.started_at, _run_options(options, config)
     )
     run.run_id = recorder.run_id
-    limits = FileLimits(config.max_file_bytes, config.max_front_matter_bytes)
+    # --max-urls reads every file before planning: then no parsed front matter is kept.
+    limits = FileLimits(
+        config.max_file_bytes, config.max_front_matter_bytes, config.max_urls is None
+    )
     files: dict[int, tuple[FileOutcome, str | None]] = {}
     rows: dict[int, list[LinkRow]] = {}
 

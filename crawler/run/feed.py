@@ -33,7 +33,7 @@ from crawler.run.writeback import FileLimits, ReadArticle, read_all
 from crawler.state.store import FileRecord, StateStore, UrlCheckRecord
 
 READ_BATCH = 256  # files read, parsed and looked up together
-WINDOW = 4096  # files held at most between reading and writing
+WINDOW = 1024  # files held at most between reading and writing (with their parsed YAML)
 
 Results = dict[str, FieldResult]
 OnOutcome = Callable[[int, FileOutcome], None]  # a file that is not an article

@@ -36,10 +36,12 @@ log = logging.getLogger("crawler")
 
 @dataclass(frozen=True, slots=True)
 class ReadArticle:
-    """What the run keeps of a readable file between reading and writing: no text.
+    """What the run keeps of a readable file between reading and writing.
 
-    The parsed YAML of tens of thousands of files would dominate memory, so the
-    write stage reads the file again and compares its digest with this one.
+    The write stage reads the file again and compares its digest with this one.
+    The parsed front matter is kept too when the run holds a bounded window of
+    files (it spares the write stage a second parse); a run that must hold every
+    file at once (``--max-urls``) keeps none.
     """
 
     source: Source
@@ -48,12 +50,14 @@ class ReadArticle:
     digest: bytes  # SHA-256 of the bytes that were read
     fields: tuple[UrlField, ...]
     entries: tuple[Entry, ...]  # the article and its related ones, for the page checks
+    front: FrontMatter | None = None  # as parsed when read, if kept
 
 
 @dataclass(frozen=True, slots=True)
 class FileLimits:
     file_bytes: int  # a larger article file is rejected unread
     front_matter_bytes: int  # a larger YAML front matter is rejected unparsed
+    keep_parsed: bool = True  # keep each file's parsed front matter until it is written
 
 
 def read_article(found: Found, limits: FileLimits) -> ReadArticle | FileOutcome:
@@ -82,7 +86,8 @@ def read_article(found: Found, limits: FileLimits) -> ReadArticle | FileOutcome:
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}")
     except Exception as exc:
         return _internal_failure(display, "read", exc)
-    return ReadArticle(found, display, str(found.real), _digest(raw), fields, entries)
+    kept = front if limits.keep_parsed else None
+    return ReadArticle(found, display, str(found.real), _digest(raw), fields, entries, kept)
 
 
 def _internal_failure(display: str, stage: str, exc: Exception) -> FileOutcome:
@@ -150,7 +155,7 @@ def prepare(
         old, seen = read_limited(article.source.real, limits.file_bytes, display)
         if _digest(old) != article.digest:
             raise FrontMatterError(display, "changed on disk during the crawl; left as it is")
-        front = parse_front_matter(old, Path(display), limits.front_matter_bytes)
+        front = article.front or parse_front_matter(old, Path(display), limits.front_matter_bytes)
         previous = _previous(front)
         changes = _refresh_changes(article, results, review, refresh)
         if changes:
