@@ -103,6 +103,8 @@ class Config:
     only_failed: bool = False  # request only the URLs whose last check failed
     max_urls: int | None = None  # URLs requested at most, stalest first
     max_duration: float | None = None  # seconds after which no further URL is started
+    redis: str | None = defaults.REDIS  # redis://HOST:PORT/DB: share the checks over Redis
+    redis_lease: float = defaults.REDIS_LEASE  # seconds a worker holds a check unrenewed
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -150,6 +152,8 @@ class Config:
         if unknown:
             known = ", ".join(sorted(defaults.REFRESHABLE))
             raise UsageError(f"refresh-fields: unknown {', '.join(unknown)} (known: {known})")
+        if self.redis_lease <= 0:
+            raise UsageError("redis-lease must be positive")
         if self.cacert is not None and not self.cacert.is_file():
             raise UsageError(f"--cacert {self.cacert}: no such file")
 
@@ -187,6 +191,8 @@ def _coerce(key: str, value: Any) -> Any:
         return tuple(ConnectTo.parse(str(item)) for item in _as_list(value, key))
     if key in ("exclude", "refresh_fields"):
         return tuple(str(item) for item in _as_list(value, key))
+    if key == "redis":
+        return str(value)
     if key in ("cacert", "state"):
         return Path(str(value))
     if key in ("stale_after", "max_duration"):

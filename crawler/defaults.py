@@ -40,4 +40,6 @@ REFRESH_FIELDS = ("title", "excerpt", "images")  # what --refresh may change
 REFRESHABLE = frozenset(REFRESH_FIELDS)  # "images" means every image's declared width/height
 SOFT404_PROBE = True  # ask each host for a random path once, to recognise its soft 404s
 STATE = Path(".crawler-state.db")  # the state store, relative to the working folder
+REDIS = None  # --redis URL: the distributed mode's Redis; None: this machine only
+REDIS_LEASE = 30.0  # seconds: a check held this long unrenewed is taken over by another worker
 ROBOTS_TOKEN = PRODUCT  # product token matched against robots.txt User-agent lines

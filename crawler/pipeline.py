@@ -52,6 +52,7 @@ from crawler.run.records import (
     LinkRow,
     utc_stamp,
 )
+from crawler.run.redis.coordinator import RedisTransport, run_id_for
 from crawler.run.transport import CheckAnswer, CheckRequest, Transport
 from crawler.run.writeback import (
     FileLimits,
@@ -209,7 +210,7 @@ async def _crawl(
     requests = [
         CheckRequest(url, kind, memory.checks.get(url)) for url, kind in plan.to_check.items()
     ]
-    transport = _transport(config, len(requests), resolver, deadline)
+    transport = _transport(config, len(requests), resolver, deadline, recorder)
     async with writer.running():
         for index, article in enumerate(articles):
             if writer.pending.get(index) == 0:
@@ -249,9 +250,17 @@ async def _crawl(
 
 
 def _transport(
-    config: Config, urls: int, resolver: Resolver | None, deadline: float | None
+    config: Config,
+    urls: int,
+    resolver: Resolver | None,
+    deadline: float | None,
+    recorder: Recorder,
 ) -> Transport:
-    """Where the checks run: this process, or worker processes that share the hosts."""
+    """Where the checks run: this process, worker processes that share the hosts, or a fleet."""
+    if config.redis is not None:
+        state = None if config.state is None else str(config.state.resolve())
+        run_id = run_id_for(state, recorder.run_id)
+        return RedisTransport(config, run_id, deadline=deadline, durable=recorder.flush)
     workers = config.workers
     if workers is None:
         workers = (os.cpu_count() or 1) if urls >= WORKERS_FROM else 1

@@ -1,0 +1,178 @@
+"""The coordinator's side of the distributed mode: :class:`RedisTransport`.
+
+``crawler crawl ... --redis URL`` runs the whole crawl as usual (files, state
+store, reports) with this transport in place of the local ones.  It publishes the
+run's settings, queues each distinct URL once (:data:`.scripts.ENQUEUE` keeps the
+set of URLs ever queued in the run, so a restarted coordinator queues nothing
+twice), and reads the results stream, handing each answer to the crawl.  The
+results stream is trimmed only up to answers the state store already holds, so a
+coordinator killed at any moment loses none: run again, it resumes the same run
+(the same keys) and reads what it had not yet recorded.  When every URL is
+answered (or ``--max-duration`` has passed) the run's keys are deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from crawler.config import Config
+from crawler.errors import CrawlerError
+from crawler.run.frontier import host_of
+from crawler.run.inline import remaining
+from crawler.run.redis import scripts
+from crawler.run.redis.keys import GROUP, RUNS, RunKeys
+from crawler.run.redis.settings import settings_json
+from crawler.run.redis.worker import UNREACHABLE
+from crawler.run.transport import CheckAnswer, CheckRequest, OnAnswer
+
+log = logging.getLogger("crawler")
+ENQUEUE_BATCH = 500  # URLs queued per script call
+READ_BATCH = 5000  # answers read per XREAD
+READ_BLOCK_MS = 500
+TRIM_EVERY = 1.0  # seconds between two trims of the results stream (after a store flush)
+OUTAGE_CAP = 5.0  # seconds, the longest wait before trying an unreachable Redis again
+
+Durable = Callable[[], Awaitable[None]]  # returns once the answers handed over are on disk
+
+
+class RedisUnreachable(CrawlerError):
+    """The coordinator cannot reach its Redis at the start of a run."""
+
+
+def run_id_for(state: str | None, store_run: int | None) -> str:
+    """The run's id in Redis: the same for a resumed run, so its keys are found again."""
+    if state is None or store_run is None:
+        return secrets.token_hex(8)  # nothing to resume: a run of its own
+    return hashlib.sha256(f"{state}\0{store_run}".encode()).hexdigest()[:16]
+
+
+class RedisTransport:
+    """:class:`~crawler.run.transport.Transport` over Redis Streams and ``crawler worker``s."""
+
+    def __init__(
+        self,
+        config: Config,
+        run_id: str,
+        *,
+        deadline: float | None = None,
+        durable: Durable | None = None,
+    ) -> None:
+        assert config.redis is not None
+        self._config = config
+        self._url = config.redis
+        self._keys = RunKeys(run_id)
+        self._deadline = deadline
+        self._durable = durable
+
+    async def run(self, requests: Sequence[CheckRequest], on_answer: OnAnswer) -> None:
+        client: Any = Redis.from_url(self._url, decode_responses=True)
+        ended = False
+        try:
+            try:
+                await self._publish(client)
+            except UNREACHABLE as exc:
+                raise RedisUnreachable(f"--redis {self._url}: {exc}") from None
+            await self._enqueue(client, requests)
+            await self._collect(client, {request.url for request in requests}, on_answer)
+            ended = True
+        finally:
+            if ended or self._config.state is None:
+                # The run is over (or, remembering nothing, could never be resumed).
+                await _forget(client, self._keys)
+            await client.aclose()
+
+    async def _publish(self, client: Any) -> None:
+        await client.set(self._keys.settings, settings_json(self._config))
+        try:
+            await client.xgroup_create(self._keys.work, GROUP, "0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        await client.sadd(RUNS, self._keys.run_id)
+        log.info("run %s published on %s", self._keys.run_id, self._url)
+
+    async def _enqueue(self, client: Any, requests: Sequence[CheckRequest]) -> None:
+        script = client.register_script(scripts.ENQUEUE)
+        keys = [self._keys.queued, self._keys.work, self._keys.counts, self._keys.left]
+        added = 0
+        for start in range(0, len(requests), ENQUEUE_BATCH):
+            args: list[str] = []
+            for request in requests[start : start + ENQUEUE_BATCH]:
+                args += [request.url, host_of(request.url), json.dumps(request.to_json())]
+            added += await self._retrying(lambda args=args: script(keys=keys, args=args))  # type: ignore[misc]
+        if added < len(requests):
+            log.info("%d URLs were queued by an earlier coordinator", len(requests) - added)
+
+    async def _collect(self, client: Any, outstanding: set[str], on_answer: OnAnswer) -> None:
+        cursor = "0"  # from the start: what an earlier coordinator read but never recorded
+        trimmed_at = asyncio.get_running_loop().time()
+        while outstanding:
+            left = remaining(self._deadline)
+            if left == 0:
+                log.info("--max-duration reached with %d URLs unanswered", len(outstanding))
+                return
+            block = READ_BLOCK_MS if left is None else max(1, min(READ_BLOCK_MS, int(left * 1000)))
+            streams = {self._keys.results: cursor}
+            found = await self._retrying(
+                lambda streams=streams, block=block: client.xread(  # type: ignore[misc]
+                    streams, count=READ_BATCH, block=block
+                )
+            )
+            for _, messages in found or []:
+                for entry_id, fields in messages:
+                    cursor = entry_id
+                    url = fields["url"]
+                    if url in outstanding:
+                        outstanding.discard(url)
+                        on_answer(CheckAnswer.from_json(json.loads(fields["answer"])))
+            now = asyncio.get_running_loop().time()
+            if now - trimmed_at >= TRIM_EVERY and cursor != "0":
+                trimmed_at = now
+                await self._trim(client, cursor)
+
+    async def _trim(self, client: Any, cursor: str) -> None:
+        """Drops the answers read so far, once the state store holds them."""
+        if self._durable is not None:
+            await self._durable()
+        # MINID keeps the entry at the cursor itself: one answer read twice, ignored.
+        await self._retrying(lambda: client.xtrim(self._keys.results, minid=cursor))
+
+    async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        wait = 0.1
+        while True:
+            try:
+                return await call()
+            except UNREACHABLE as exc:
+                log.warning("Redis at %s unreachable (%s); again in %.1fs", self._url, exc, wait)
+                await asyncio.sleep(wait)
+                wait = min(OUTAGE_CAP, wait * 2)
+
+
+async def _forget(client: Any, keys: RunKeys) -> None:
+    """Deletes every key of the run; workers see it gone and move on."""
+    try:
+        await client.srem(RUNS, keys.run_id)
+        # The settings key first: from then on no worker script writes to the run.
+        await client.delete(keys.settings)
+        batch: list[str] = []
+        async for key in client.scan_iter(match=keys.prefix + "*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                await client.unlink(*batch)
+                batch = []
+        if batch:
+            await client.unlink(*batch)
+    except UNREACHABLE as exc:
+        log.error("Redis unreachable (%s): the keys under %s are left", exc, keys.prefix)
+
+
+__all__ = ["RedisTransport", "RedisUnreachable", "run_id_for"]

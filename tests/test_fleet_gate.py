@@ -1,0 +1,146 @@
+"""The fleet's politeness and queue scripts, against a real redis-server.
+
+Two gates on two connections stand for two workers: the per-host limit and the
+interval hold across them, a slot whose worker died frees itself when its lease
+lapses, and a 429 seen by one worker slows the host down for the other.  The
+settings travel as JSON, the CA bundle's contents with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+from redis_server import RedisServer
+
+from crawler.config import Config, ConnectTo
+from crawler.run.redis import scripts
+from crawler.run.redis.gate import RedisHostGate
+from crawler.run.redis.keys import RunKeys
+from crawler.run.redis.settings import config_from_settings, settings_json
+
+KEYS = RunKeys("test")
+
+
+@pytest.fixture
+async def clients(redis_server: RedisServer) -> AsyncIterator[list[Any]]:
+    made = [Redis.from_url(redis_server.url, decode_responses=True) for _ in range(2)]
+    await made[0].set(KEYS.settings, "{}")  # the run is on
+    try:
+        yield made
+    finally:
+        for client in made:
+            await client.aclose()
+
+
+async def test_two_workers_never_hold_more_than_the_hosts_limit(clients: list[Any]) -> None:
+    config = Config(per_host=2, min_interval=0.0)
+    gates = [RedisHostGate(client, KEYS, config) for client in clients]
+    inside = 0
+    most = 0
+    release = asyncio.Event()
+
+    async def request(gate: RedisHostGate) -> None:
+        nonlocal inside, most
+        async with gate.slot("a.example"):
+            inside += 1
+            most = max(most, inside)
+            if inside == 2:
+                release.set()
+            await release.wait()
+            await asyncio.sleep(0)
+            inside -= 1
+
+    await asyncio.gather(*(request(gates[number % 2]) for number in range(6)))
+    assert most == 2
+
+
+async def test_starts_are_an_interval_apart_on_the_servers_clock(clients: list[Any]) -> None:
+    config = Config(per_host=8, min_interval=0.5)
+    gates = [RedisHostGate(client, KEYS, config) for client in clients]
+    script = clients[0].register_script(scripts.ACQUIRE)
+    keys = [KEYS.settings, KEYS.host("b.example"), KEYS.slots("b.example")]
+    starts = []
+    for number in range(4):
+        waited, _ = await script(keys=keys, args=[f"t{number}", 8, 500, 10_000])
+        starts.append(int(await clients[0].hget(KEYS.host("b.example"), "next")) - 500)
+        assert waited >= 0
+    # Reservations one after another: each start 500 ms after the one before.
+    assert [later - earlier for earlier, later in itertools.pairwise(starts)] == [
+        500, 500, 500,
+    ]  # fmt: skip
+    async with gates[1].slot("b.example"):
+        pass
+    assert gates[1].policy("b.example").interval == 0.5
+
+
+async def test_a_dead_workers_slot_frees_itself_when_its_lease_lapses(clients: list[Any]) -> None:
+    script = clients[0].register_script(scripts.ACQUIRE)
+    keys = [KEYS.settings, KEYS.host("c.example"), KEYS.slots("c.example")]
+    # A worker takes the only slot with a 200 ms lease and dies without releasing it.
+    assert (await script(keys=keys, args=["dead", 1, 0, 200]))[0] == 0
+    assert (await script(keys=keys, args=["next", 1, 0, 200]))[0] == -1
+    gate = RedisHostGate(clients[1], KEYS, Config(per_host=1, min_interval=0.0))
+    async with asyncio.timeout(5), gate.slot("c.example"):
+        slots = await clients[1].zrange(KEYS.slots("c.example"), 0, -1)
+    assert "dead" not in slots and len(slots) == 1
+
+
+async def test_a_429_seen_by_one_worker_slows_the_host_for_all(clients: list[Any]) -> None:
+    config = Config(per_host=4, min_interval=0.1)
+    first, second = (RedisHostGate(client, KEYS, config) for client in clients)
+    first.slow_down("d.example")
+    await first.settle()
+    async with second.slot("d.example"):
+        pass
+    assert second.policy("d.example").interval == 1.0  # the slow-down floor
+    second.honour_crawl_delay("d.example", 3.0)
+    await second.settle()
+    async with first.slot("e.example"):
+        pass
+    assert first.policy("d.example").interval == 1.0
+    interval = await clients[0].hget(KEYS.host("d.example"), "interval")
+    assert int(interval) == 3000
+
+
+async def test_nothing_is_written_for_a_run_that_has_ended(clients: list[Any]) -> None:
+    await clients[0].delete(KEYS.settings)
+    gate = RedisHostGate(clients[0], KEYS, Config())
+    async with gate.slot("f.example"):
+        pass
+    gate.slow_down("f.example")
+    await gate.settle()
+    assert await clients[0].keys("*") == []
+
+
+def test_settings_travel_as_json_with_the_certificates_themselves(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    config = Config(
+        per_host=3,
+        min_interval=0.25,
+        connect_to=(ConnectTo.parse("a.example:443:127.0.0.1:8443"),),
+        cacert=bundle,
+        exclude=("tracking",),
+        user_agent="fleet-test/1",
+        redis="redis://127.0.0.1:1/0",
+        state=tmp_path / "state.db",
+    )
+    text = settings_json(config)
+    assert str(tmp_path) not in text  # no path of the coordinator's machine travels
+    assert json.loads(text)["cacert"].startswith("-----BEGIN CERTIFICATE-----")
+    worker_folder = tmp_path / "worker"
+    worker_folder.mkdir()
+    received = config_from_settings(text, worker_folder)
+    assert received.cacert is not None and received.cacert.parent == worker_folder
+    assert received.cacert.read_text() == bundle.read_text()
+    assert (received.per_host, received.min_interval) == (3, 0.25)
+    assert received.connect_to == config.connect_to and received.exclude == ("tracking",)
+    assert received.user_agent == "fleet-test/1"
+    assert received.state is None and received.redis is None
