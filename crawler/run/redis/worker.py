@@ -55,6 +55,11 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 T = TypeVar("T")
 
 
+def _run_ended(exc: ResponseError) -> bool:
+    """The error Redis gives a reader whose run's stream was deleted under it."""
+    return "NOGROUP" in str(exc) or "no longer exists" in str(exc)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
 
@@ -216,7 +221,7 @@ class _Session:
                 )
             )
         except ResponseError as exc:
-            if "NOGROUP" in str(exc):
+            if _run_ended(exc):
                 self.gone = True
                 return []
             raise
@@ -236,7 +241,7 @@ class _Session:
                 )
             )
         except ResponseError as exc:
-            if "NOGROUP" in str(exc):
+            if _run_ended(exc):
                 self.gone = True
                 return []
             raise
