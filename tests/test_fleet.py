@@ -210,3 +210,98 @@ async def test_a_fleet_asks_each_url_once_politely_and_writes_what_one_process_w
         assert without_crawl_block(fleet_file) == without_crawl_block(single_file)
         assert link_results(fleet_file) == link_results(single_file)
     assert redis_server.keys() == []  # the run's keys are gone at its end
+
+
+async def test_a_worker_killed_outright_loses_nothing(
+    site: Site, fleet: Fleet, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    originals = write_corpus(tmp_path / "articles", files=40, seed=11)
+    site.delay = 0.05
+    await fleet.start(2, concurrency=4)
+    config = config_for(site, redis=redis_server.url, redis_lease=1.0)
+    running = asyncio.create_task(crawl(CrawlOptions((str(tmp_path / "articles"),)), config))
+    await asyncio.wait_for(site.when_reached(15).wait(), 30)
+    fleet.processes[0].send_signal(signal.SIGKILL)
+    run = await asyncio.wait_for(running, 60)
+    await fleet.stop()
+    assert {outcome.status for outcome in run.files} == {"enriched"}
+    assert all(is_complete(tmp_path / "articles" / name) for name in originals)
+    asked = site.pages()
+    # Asked twice at most: what the killed worker held (its --concurrency, 4).
+    assert len(asked) - len(set(asked)) <= 4
+    assert redis_server.keys() == []
+
+
+async def test_a_coordinator_killed_outright_resumes_without_queueing_twice(
+    site: Site, fleet: Fleet, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    originals = write_corpus(folder, files=40, seed=13)
+    site.delay = 0.05
+    await fleet.start(2, concurrency=4)
+    command = [
+        *(sys.executable, "-m", "crawler", "crawl", str(folder), "-q"),
+        *("--state", str(tmp_path / "state.db"), "--redis", redis_server.url),
+        *("--min-interval", "0", "--retries", "0", "--no-soft404-probe", "--allow-private"),
+        *connect_options(site),
+    ]
+    first = await asyncio.create_subprocess_exec(*command)
+    await asyncio.wait_for(site.when_reached(15).wait(), 30)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    assert redis_server.keys() != []  # the run waits in Redis for its coordinator
+    second = await asyncio.create_subprocess_exec(*command)
+    assert await asyncio.wait_for(second.wait(), 60) in (0, 1)
+    await fleet.stop()
+    assert all(is_complete(folder / name) for name in originals)
+    asked = site.pages()
+    assert len(asked) == len(set(asked))  # the workers went on; nothing was queued twice
+    assert redis_server.keys() == []
+
+
+async def test_a_redis_restart_mid_run_is_waited_out(
+    site: Site, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    server = RedisServer(tmp_path_factory.mktemp("redis"), appendonly=True)
+    server.start()
+    fleet = Fleet(server.url)
+    try:
+        originals = write_corpus(tmp_path / "articles", files=40, seed=17)
+        site.delay = 0.05
+        await fleet.start(2, concurrency=4)
+        config = config_for(site, redis=server.url)
+        running = asyncio.create_task(crawl(CrawlOptions((str(tmp_path / "articles"),)), config))
+        await asyncio.wait_for(site.when_reached(15).wait(), 30)
+        await asyncio.to_thread(server.stop)
+        await asyncio.to_thread(server.start)  # the same port, folder and append-only file
+        run = await asyncio.wait_for(running, 60)
+        assert await fleet.stop() == [0, 0]
+        assert {outcome.status for outcome in run.files} == {"enriched"}
+        assert all(is_complete(tmp_path / "articles" / name) for name in originals)
+        asked = site.pages()
+        assert len(asked) - len(set(asked)) <= 8  # at most what was in flight
+        assert server.keys() == []
+    finally:
+        for process in fleet.processes:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+        server.stop()
+
+
+async def test_a_url_that_never_answers_ends_as_an_error_and_the_run_ends(
+    site: Site, fleet: Fleet, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        f'---\noriginalUrl: "http://{HOSTS[0]}/hang"\nwebUrl: "http://{HOSTS[1]}/ok"\n---\n'
+    )
+    await fleet.start(1)
+    config = config_for(site, redis=redis_server.url, timeout=0.5)
+    run = await asyncio.wait_for(crawl(CrawlOptions((str(folder),)), config), 30)
+    await fleet.stop()
+    results = {row.link.url: row.link.result.value for row in run.links}
+    assert results[f"http://{HOSTS[1]}/ok"] == "ok"
+    assert results[f"http://{HOSTS[0]}/hang"] != "ok"
+    assert redis_server.keys() == []

@@ -48,6 +48,7 @@ class RedisHostGate:
         self._interval_ms = round(config.min_interval * 1000)
         self._hold_ms = round((config.timeout + SLOT_MARGIN) * 1000)
         self._acquire = client.register_script(scripts.ACQUIRE)
+        self._start = client.register_script(scripts.START)
         self._release = client.register_script(scripts.RELEASE)
         self._slow = client.register_script(scripts.SLOW_DOWN)
         self._delay = client.register_script(scripts.CRAWL_DELAY)
@@ -70,21 +71,20 @@ class RedisHostGate:
             keys = [self._keys.settings, self._keys.host(host), self._keys.slots(host)]
             args = [token, self._per_host, self._interval_ms, self._hold_ms]
             while True:
-                try:
-                    wait_ms, interval = await self._acquire(keys=keys, args=args)
-                except UNREACHABLE as exc:
-                    # No request starts while the fleet cannot agree on it.
-                    log.warning("Redis unreachable (%s); %s waits", exc, host)
-                    await asyncio.sleep(OUTAGE_POLL)
-                    continue
+                wait_ms, interval = await self._call(host, self._acquire, keys, args)
                 if wait_ms != -1:
                     break
                 await asyncio.sleep(POLL)
-            if wait_ms >= 0:
+            start_keys = [self._keys.settings, self._keys.host(host)]
+            while wait_ms >= 0:
                 self._remember(host, int(interval))
                 # The start was reserved on the server's clock; only the wait before
-                # it is measured here, so the workers' clocks need not agree.
+                # it is measured here, so the workers' clocks need not agree.  Then
+                # the start is confirmed there, in case this worker woke late.
                 await asyncio.sleep(wait_ms / 1000)
+                wait_ms = await self._call(host, self._start, start_keys, [self._interval_ms])
+                if wait_ms == 0:
+                    break
             try:
                 yield
             finally:
@@ -101,6 +101,15 @@ class RedisHostGate:
 
     def honour_crawl_delay(self, host: str, seconds: float) -> None:
         self._change(host, self._delay, [self._interval_ms, round(seconds * 1000)], slowed=False)
+
+    async def _call(self, host: str, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+        while True:
+            try:
+                return await script(keys=keys, args=args)
+            except UNREACHABLE as exc:
+                # No request starts while the fleet cannot agree on it.
+                log.warning("Redis unreachable (%s); %s waits", exc, host)
+                await asyncio.sleep(OUTAGE_POLL)
 
     async def settle(self) -> None:
         """Waits for the slow-downs still on their way to Redis."""

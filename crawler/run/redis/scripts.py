@@ -110,6 +110,24 @@ return {start - now, interval}
 """
 )
 
+# KEYS: settings, host.  ARGV: default interval (ms).  The moment a request
+# starts, confirmed: 0 when at least an interval has passed since the host's last
+# confirmed start (which becomes now), else the ms still to wait.  A worker that
+# woke late from its reserved start cannot start close behind one that did not.
+START = (
+    """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+"""
+    + _NOW
+    + """
+local interval = tonumber(redis.call('HGET', KEYS[2], 'interval') or ARGV[1])
+local last = redis.call('HGET', KEYS[2], 'last')
+if last and now < tonumber(last) + interval then return tonumber(last) + interval - now end
+redis.call('HSET', KEYS[2], 'last', now)
+return 0
+"""
+)
+
 # KEYS: settings, slots.  ARGV: token.
 RELEASE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -147,4 +165,5 @@ __all__ = [
     "RELEASE",
     "RENEW",
     "SLOW_DOWN",
+    "START",
 ]
