@@ -16,14 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 from redis_server import RedisServer
 
 from crawler.config import Config, ConnectTo
+from crawler.outcomes import Result
+from crawler.read.article import UrlKind
+from crawler.run.frontier import host_of
 from crawler.run.redis import scripts
 from crawler.run.redis.gate import RedisHostGate
-from crawler.run.redis.keys import RunKeys
+from crawler.run.redis.keys import GROUP, RUNS, RunKeys
 from crawler.run.redis.settings import config_from_settings, settings_json
+from crawler.run.redis.worker import serve
+from crawler.run.transport import CheckAnswer, CheckRequest
 
 KEYS = RunKeys("test")
 
@@ -144,3 +151,78 @@ def test_settings_travel_as_json_with_the_certificates_themselves(tmp_path: Path
     assert received.connect_to == config.connect_to and received.exclude == ("tracking",)
     assert received.user_agent == "fleet-test/1"
     assert received.state is None and received.redis is None
+
+
+async def start_run(client: Any, config: Config, urls: list[str]) -> None:
+    await client.set(KEYS.settings, settings_json(config))
+    await client.xgroup_create(KEYS.work, GROUP, "0", mkstream=True)
+    enqueue = client.register_script(scripts.ENQUEUE)
+    args: list[str] = []
+    for url in urls:
+        args += [url, host_of(url), json.dumps(CheckRequest(url, UrlKind.PAGE).to_json())]
+    await enqueue(keys=[KEYS.queued, KEYS.work, KEYS.counts, KEYS.left], args=args)
+    await client.sadd(RUNS, KEYS.run_id)
+
+
+async def test_an_entry_delivered_too_often_becomes_an_error_instead_of_looping(
+    redis_server: RedisServer,
+) -> None:
+    client: Any = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        url = "http://poison.example/"
+        await start_run(client, Config(redis_lease=0.05, allow_private=False), [url])
+        # Three workers took it in turn and each died holding it.
+        await client.xreadgroup(GROUP, "dead-1", {KEYS.work: ">"}, count=1)
+        (entry_id,) = [item["message_id"] for item in await client.xpending_range(
+            KEYS.work, GROUP, "-", "+", 10)]  # fmt: skip
+        for name in ("dead-2", "dead-3"):
+            await client.xclaim(KEYS.work, GROUP, name, 0, [entry_id])
+        await asyncio.sleep(0.06)  # past the lease: what a worker would wait
+        stop = asyncio.Event()
+        await asyncio.wait_for(
+            serve(redis_server.url, concurrency=2, stop=stop, exit_when_idle=True), 10
+        )
+        (_, fields), *_ = await client.xrange(KEYS.results)
+        answer = CheckAnswer.from_json(json.loads(fields["answer"]))
+        assert answer.url == url and answer.check.link.result is Result.ERROR
+        assert "delivered 3 times" in (answer.check.link.detail or "")
+        assert await client.xlen(KEYS.work) == 0
+        assert await client.hget(KEYS.counts, "poisoned") == "1"
+    finally:
+        await client.aclose()
+
+
+async def test_a_stopped_worker_hands_back_what_it_could_not_finish(
+    redis_server: RedisServer,
+) -> None:
+    release = asyncio.Event()
+    arrived = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        arrived.set()
+        await release.wait()
+        return web.Response(text="late")
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", hang)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    client: Any = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        url = "http://slow.example/page"
+        rule = ConnectTo.parse(f"slow.example:80:127.0.0.1:{server.port}")
+        config = Config(connect_to=(rule,), robots=False, soft404_probe=False, retries=0)
+        await start_run(client, config, [url])
+        stop = asyncio.Event()
+        worker = asyncio.create_task(serve(redis_server.url, concurrency=1, stop=stop, grace=0.1))
+        await asyncio.wait_for(arrived.wait(), 10)  # the worker holds it, mid-request
+        stop.set()  # SIGTERM
+        await asyncio.wait_for(worker, 10)
+        assert await client.xlen(KEYS.results) == 0
+        assert await client.xpending_range(KEYS.work, GROUP, "-", "+", 10) == []
+        (_, fields), *_ = await client.xrange(KEYS.work)
+        assert fields["url"] == url  # back on the queue for another worker
+    finally:
+        release.set()
+        await client.aclose()
+        await server.close()
