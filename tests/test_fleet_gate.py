@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 from redis_server import RedisServer
 
+from crawler.cli.fleet import status_text
 from crawler.config import Config, ConnectTo
 from crawler.outcomes import Result
 from crawler.read.article import UrlKind
@@ -226,3 +227,23 @@ async def test_a_stopped_worker_hands_back_what_it_could_not_finish(
         release.set()
         await client.aclose()
         await server.close()
+
+
+async def test_status_shows_the_work_left_the_workers_and_the_busiest_hosts(
+    redis_server: RedisServer,
+) -> None:
+    assert await status_text(redis_server.url) == "no run in progress\n"
+    client: Any = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        urls = ["http://a.example/1", "http://a.example/2", "http://b.example/1"]
+        await start_run(client, Config(), urls)
+        await client.xreadgroup(GROUP, "w1", {KEYS.work: ">"}, count=1)
+        beat = client.register_script(scripts.HEARTBEAT)
+        await beat(keys=[KEYS.settings, KEYS.workers], args=["w1", '{"held": 1, "done": 0}'])
+        text = await status_text(redis_server.url)
+    finally:
+        await client.aclose()
+    lines = text.splitlines()
+    assert lines[0] == "run test: 3 queued, 2 waiting, 1 in flight, 0 done, 0 given up"
+    assert lines[1].startswith("  worker w1: seen ") and '"held": 1' in lines[1]
+    assert lines[2:] == ["  host a.example: 2 left", "  host b.example: 1 left"]
