@@ -100,7 +100,7 @@ def fleet_run(
                 "-q",
                 "--concurrency",
                 str(args.worker_concurrency),
-            ]  # fmt: skip
+            ]
         )
         for _ in range(workers)
     ]
@@ -200,7 +200,7 @@ def main() -> int:
                 "no",
                 "--dir",
                 folder,
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
         )
         site = subprocess.Popen([sys.executable, "-c", SITE, str(site_port), str(args.delay)])
