@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import itertools
 import random
 import shutil
 import signal
@@ -200,10 +199,13 @@ async def test_a_fleet_asks_each_url_once_politely_and_writes_what_one_process_w
     assert collections.Counter(site.pages()) == single  # each URL as often as one process
     assert max(site.most.values()) <= 2  # --per-host, across the three workers
     for host, starts in site.starts.items():
-        gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-        # --min-interval 0.05 across workers, on the site's clock; the slack is the
-        # scheduling noise of three processes on a loaded machine, not a second worker.
-        assert min(gaps) >= 0.03, (host, min(gaps))
+        # --min-interval 0.05 across workers, on the site's clock: at most 6 starts in
+        # any 0.25 s.  A request can reach the site late (its worker's process was not
+        # scheduled: up to 0.2 s seen on two loaded cores), which bunches it with the
+        # next without any worker starting early; one such is allowed.  Workers keeping
+        # the interval each for themselves put up to three times as many in a window.
+        busiest = max(sum(1 for t in starts if s <= t < s + 0.25) for s in starts)
+        assert busiest <= 7, (host, busiest)
     assert {outcome.status for outcome in run.files} == {"enriched"}
     for name in originals:
         fleet_file, single_file = tmp_path / "fleet" / name, tmp_path / "single" / name
