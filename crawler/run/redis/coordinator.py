@@ -29,9 +29,9 @@ from crawler.errors import CrawlerError
 from crawler.run.frontier import host_of
 from crawler.run.inline import remaining
 from crawler.run.redis import scripts
+from crawler.run.redis.gate import UNREACHABLE
 from crawler.run.redis.keys import GROUP, RUNS, RunKeys
 from crawler.run.redis.settings import settings_json
-from crawler.run.redis.worker import UNREACHABLE
 from crawler.run.transport import CheckAnswer, CheckRequest, OnAnswer
 
 log = logging.getLogger("crawler")
