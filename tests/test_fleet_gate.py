@@ -247,3 +247,41 @@ async def test_status_shows_the_work_left_the_workers_and_the_busiest_hosts(
     assert lines[0] == "run test: 3 queued, 2 waiting, 1 in flight, 0 done, 0 given up"
     assert lines[1].startswith("  worker w1: seen ") and '"held": 1' in lines[1]
     assert lines[2:] == ["  host a.example: 2 left", "  host b.example: 1 left"]
+
+
+async def test_a_check_running_longer_than_its_lease_is_not_taken_over(
+    redis_server: RedisServer,
+) -> None:
+    asked: list[str] = []
+
+    async def slow(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        await asyncio.sleep(1.0)  # over three leases of 0.3 s
+        return web.Response(text="<html><head><title>t</title></head></html>",
+                            content_type="text/html")  # fmt: skip
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", slow)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    client: Any = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        url = "http://slow.example/page"
+        rule = ConnectTo.parse(f"slow.example:80:127.0.0.1:{server.port}")
+        config = Config(
+            connect_to=(rule,), robots=False, soft404_probe=False, retries=0, redis_lease=0.3
+        )
+        await start_run(client, config, [url])
+        stop = asyncio.Event()
+        workers = [
+            serve(redis_server.url, concurrency=2, stop=stop, exit_when_idle=True, name=name)
+            for name in ("one", "two")
+        ]
+        await asyncio.wait_for(asyncio.gather(*workers), 20)
+        assert asked == ["/page"]  # one request: the lease was renewed while it ran
+        (_, fields), *_ = await client.xrange(KEYS.results)
+        assert CheckAnswer.from_json(json.loads(fields["answer"])).check.link.status == 200
+        assert await client.xlen(KEYS.results) == 1
+    finally:
+        await client.aclose()
+        await server.close()
