@@ -70,22 +70,25 @@ async def test_two_workers_never_hold_more_than_the_hosts_limit(clients: list[An
 
 
 async def test_starts_are_an_interval_apart_on_the_servers_clock(clients: list[Any]) -> None:
-    config = Config(per_host=8, min_interval=0.5)
+    config = Config(per_host=8, min_interval=0.1)
     gates = [RedisHostGate(client, KEYS, config) for client in clients]
     script = clients[0].register_script(scripts.ACQUIRE)
     keys = [KEYS.settings, KEYS.host("b.example"), KEYS.slots("b.example")]
     starts = []
     for number in range(4):
-        waited, _ = await script(keys=keys, args=[f"t{number}", 8, 500, 10_000])
-        starts.append(int(await clients[0].hget(KEYS.host("b.example"), "next")) - 500)
+        waited, _ = await script(keys=keys, args=[f"t{number}", 8, 100, 10_000])
+        starts.append(int(await clients[0].hget(KEYS.host("b.example"), "next")) - 100)
         assert waited >= 0
-    # Reservations one after another: each start 500 ms after the one before.
+    # Reservations one after another: each start 100 ms after the one before.
     assert [later - earlier for earlier, later in itertools.pairwise(starts)] == [
-        500, 500, 500,
+        100, 100, 100,
     ]  # fmt: skip
     async with gates[1].slot("b.example"):
         pass
-    assert gates[1].policy("b.example").interval == 0.5
+    assert gates[1].policy("b.example").interval == 0.1
+    # A start is confirmed on the server's clock: one right behind it must wait.
+    start = clients[0].register_script(scripts.START)
+    assert 0 < await start(keys=[KEYS.settings, KEYS.host("b.example")], args=[100]) <= 100
 
 
 async def test_a_dead_workers_slot_frees_itself_when_its_lease_lapses(clients: list[Any]) -> None:
