@@ -307,3 +307,18 @@ async def test_a_url_that_never_answers_ends_as_an_error_and_the_run_ends(
     assert results[f"http://{HOSTS[1]}/ok"] == "ok"
     assert results[f"http://{HOSTS[0]}/hang"] != "ok"
     assert redis_server.keys() == []
+
+
+async def test_a_worker_probes_each_hosts_not_found_page_once_not_once_per_batch(
+    site: Site, fleet: Fleet, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    write_corpus(tmp_path / "articles", files=30, seed=19)
+    await fleet.start(1, concurrency=2)  # batches of at most two entries
+    config = config_for(site, redis=redis_server.url, soft404_probe=True)
+    await asyncio.wait_for(crawl(CrawlOptions((str(tmp_path / "articles"),)), config), 60)
+    await fleet.stop()
+    corpus_paths = {f"/p{number}" for number in range(60)}
+    probes = collections.Counter(
+        line.split()[0] for line in site.pages() if line.split()[1] not in corpus_paths
+    )
+    assert probes and max(probes.values()) == 1, probes

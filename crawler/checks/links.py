@@ -38,6 +38,7 @@ async def check_links(
     previous: Mapping[str, UrlCheckRecord] | None = None,
     deadline: float | None = None,
     on_result: Callable[[str, UrlCheck], None] | None = None,
+    pages: PageChecker | None = None,
 ) -> dict[str, UrlCheck]:
     """Fetch each target URL once, ``concurrency`` at a time, keeping only its UrlCheck.
 
@@ -52,7 +53,8 @@ async def check_links(
     previous = previous or {}
     loop = asyncio.get_running_loop()
     results: dict[str, UrlCheck] = {}
-    pages = PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
+    # A caller checking batch after batch passes its own, so each host is probed once.
+    pages = pages or PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
 
     async def check(url: str, kind: UrlKind) -> UrlCheck:
         record = previous.get(url)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import ResponseError
 
 from crawler.checks.links import check_links
+from crawler.checks.pages import PageChecker
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
 from crawler.fetch import Fetcher
@@ -90,8 +91,12 @@ class Session:
         waits = config.backoff_cap + config.retry_after_cap
         self.max_hold = (config.timeout + waits) * (config.retries + 1) + lease
         gate = RedisHostGate(self.client, self.keys, config)
+        rng = random.Random(config.seed)
         loop = asyncio.get_running_loop()
         async with Fetcher(config, hosts=gate) as fetcher:
+            # One page checker for the whole session: each host's not-found page is
+            # probed once by this worker, not once per batch.
+            pages = PageChecker(fetcher, soft_404_probe=config.soft404_probe, rng=rng)
             keeper = asyncio.create_task(self._keep(lease))
             try:
                 last_claim = -lease
@@ -110,7 +115,7 @@ class Session:
                         entries = await self._read(room)
                     if entries:
                         worked = True
-                        self._start(fetcher, config, entries)
+                        self._start(fetcher, pages, entries)
                     elif not self.held and not self.gone and await self._all_answered():
                         break
                 await self._finish()
@@ -174,7 +179,7 @@ class Session:
             entries.append(entry)
         return entries
 
-    def _start(self, fetcher: Fetcher, config: Config, entries: list[_Entry]) -> None:
+    def _start(self, fetcher: Fetcher, pages: PageChecker, entries: list[_Entry]) -> None:
         by_url: dict[str, _Entry] = {}
         for entry in entries:
             self.held[entry.entry_id] = entry
@@ -191,10 +196,9 @@ class Session:
                 fetcher,
                 {request.url: request.kind for request in requests},
                 len(requests),
-                soft_404_probe=config.soft404_probe,
-                rng=random.Random(config.seed),
                 previous={r.url: r.previous for r in requests if r.previous is not None},
                 on_result=answered,
+                pages=pages,
             )
         )
 
