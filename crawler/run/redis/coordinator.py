@@ -82,7 +82,7 @@ class RedisTransport:
             except UNREACHABLE as exc:
                 raise RedisUnreachable(f"--redis {self._url}: {exc}") from None
             await self._enqueue(client, requests)
-            await self._collect(client, {request.url for request in requests}, on_answer)
+            await self._collect(client, requests, on_answer)
             ended = True
         finally:
             if ended or self._config.state is None:
@@ -112,7 +112,10 @@ class RedisTransport:
         if added < len(requests):
             log.info("%d URLs were queued by an earlier coordinator", len(requests) - added)
 
-    async def _collect(self, client: Any, outstanding: set[str], on_answer: OnAnswer) -> None:
+    async def _collect(
+        self, client: Any, requests: Sequence[CheckRequest], on_answer: OnAnswer
+    ) -> None:
+        outstanding = {request.url for request in requests}
         cursor = "0"  # from the start: what an earlier coordinator read but never recorded
         trimmed_at = asyncio.get_running_loop().time()
         while outstanding:
@@ -135,9 +138,18 @@ class RedisTransport:
                         outstanding.discard(url)
                         on_answer(CheckAnswer.from_json(json.loads(fields["answer"])))
             now = asyncio.get_running_loop().time()
-            if now - trimmed_at >= TRIM_EVERY and cursor != "0":
+            if now - trimmed_at >= TRIM_EVERY:
                 trimmed_at = now
-                await self._trim(client, cursor)
+                if not await self._retrying(lambda: client.exists(self._keys.settings)):
+                    # Redis came back without the run (no persistence): queue again
+                    # what is still unanswered, as a fresh run under the same keys.
+                    log.warning("Redis lost run %s; queueing its %d unanswered URLs again",
+                                self._keys.run_id, len(outstanding))  # fmt: skip
+                    await self._retrying(lambda: self._publish(client))
+                    await self._enqueue(client, [r for r in requests if r.url in outstanding])
+                    cursor = "0"
+                elif cursor != "0":
+                    await self._trim(client, cursor)
 
     async def _trim(self, client: Any, cursor: str) -> None:
         """Drops the answers read so far, once the state store holds them."""

@@ -108,7 +108,10 @@ class Session:
                             await asyncio.wait_for(self.room.wait(), READ_BLOCK_MS / 1000)
                         continue
                     entries: list[_Entry] = []
-                    if loop.time() - last_claim >= lease / 2:
+                    if self.worker.reconnected:
+                        self.worker.reconnected = False
+                        entries = await self._orphans(room)
+                    elif loop.time() - last_claim >= lease / 2:
                         last_claim = loop.time()
                         entries = await self._claim(lease, room)
                     if not entries:
@@ -147,6 +150,35 @@ class Session:
             for _, messages in found or []
             for entry_id, fields in messages
         ]
+
+    async def _orphans(self, room: int) -> list[_Entry]:
+        """Entries pending to this worker that it does not hold: their delivery was lost."""
+        try:
+            mine = await self.worker.retrying(
+                lambda: self.client.xpending_range(
+                    self.keys.work, GROUP, "-", "+", room + len(self.held),
+                    consumername=self.worker.name,
+                )
+            )  # fmt: skip
+        except ResponseError as exc:
+            if _run_ended(exc):
+                self.gone = True
+                return []
+            raise
+        ids = [item["message_id"] for item in mine if item["message_id"] not in self.held]
+        if not ids[:room]:
+            return []
+        claimed = await self.worker.retrying(
+            lambda: self.client.xclaim(self.keys.work, GROUP, self.worker.name, 0, ids[:room])
+        )
+        loop = asyncio.get_running_loop()
+        found = [
+            _Entry(entry_id, fields["url"], fields["host"], fields["request"], loop.time())
+            for entry_id, fields in claimed
+            if fields
+        ]
+        log.info("took back %d entries whose delivery was lost", len(found))
+        return found
 
     async def _claim(self, lease: float, room: int) -> list[_Entry]:
         """Entries whose holder's lease lapsed; the ones delivered too often are answered."""

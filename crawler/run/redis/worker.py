@@ -65,6 +65,9 @@ class Worker:
         self.stop = stop
         self.grace = grace
         self.backoff = 0.1
+        # Set after an outage: entries Redis delivered while the reply was lost are
+        # pending to this worker unknown to it, until it looks (not a lease later).
+        self.reconnected = False
 
     async def serve(self, exit_when_idle: bool) -> None:
         client: Any = Redis.from_url(self.url, decode_responses=True)
@@ -104,6 +107,7 @@ class Worker:
                 result = await call()
             except UNREACHABLE as exc:
                 await self.unreachable(exc)
+                self.reconnected = True
                 continue
             self.backoff = 0.1
             return result
