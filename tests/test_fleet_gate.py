@@ -19,8 +19,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
-from redis_server import RedisServer
+from redis_server import RedisServer, free_port
 
+from crawler.cli import main
 from crawler.cli.fleet import status_text
 from crawler.config import Config, ConnectTo
 from crawler.outcomes import Result
@@ -288,3 +289,22 @@ async def test_a_check_running_longer_than_its_lease_is_not_taken_over(
     finally:
         await client.aclose()
         await server.close()
+
+
+def test_crawler_status_on_the_command_line(
+    redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["status", "--redis", redis_server.url]) == 0
+    assert capsys.readouterr().out == "no run in progress\n"
+
+
+def test_an_unreachable_redis_is_a_usage_error_naming_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    assert main(["status", "--redis", url]) == 2
+    assert url in capsys.readouterr().err
+    (tmp_path / "a.md").write_text('---\noriginalUrl: "http://a.example/"\n---\n')
+    assert main(["crawl", str(tmp_path / "a.md"), "--redis", url, "--no-state", "-q"]) == 2
+    assert url in capsys.readouterr().err
+    assert (tmp_path / "a.md").read_text() == '---\noriginalUrl: "http://a.example/"\n---\n'
