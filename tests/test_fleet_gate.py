@@ -244,13 +244,15 @@ async def test_status_shows_the_work_left_the_workers_and_the_busiest_hosts(
         await client.xreadgroup(GROUP, "w1", {KEYS.work: ">"}, count=1)
         beat = client.register_script(scripts.HEARTBEAT)
         await beat(keys=[KEYS.settings, KEYS.workers], args=["w1", '{"held": 1, "done": 0}'])
+        await beat(keys=[KEYS.settings, KEYS.counts], args=["coordinator", "3"])
         text = await status_text(redis_server.url)
     finally:
         await client.aclose()
     lines = text.splitlines()
     assert lines[0] == "run test: 3 queued, 2 waiting, 1 in flight, 0 done, 0 given up"
-    assert lines[1].startswith("  worker w1: seen ") and '"held": 1' in lines[1]
-    assert lines[2:] == ["  host a.example: 2 left", "  host b.example: 1 left"]
+    assert lines[1].startswith("  coordinator: seen ") and "3 URLs unanswered" in lines[1]
+    assert lines[2].startswith("  worker w1: seen ") and '"held": 1' in lines[2]
+    assert lines[3:] == ["  host a.example: 2 left", "  host b.example: 1 left"]
 
 
 async def test_a_check_running_longer_than_its_lease_is_not_taken_over(

@@ -103,6 +103,11 @@ async def _run_status(client: Any, keys: RunKeys, now: int) -> list[str]:
         f"run {keys.run_id}: {queued} queued, {max(0, waiting)} waiting, {in_flight} in flight, "
         f"{done} done, {poisoned} given up"
     ]
+    coordinator = counts.get("coordinator")
+    if coordinator:
+        at, _, unanswered = coordinator.partition(" ")
+        lines.append(f"  coordinator: seen {(now - int(at)) / 1000:.1f}s ago, "
+                     f"{unanswered} URLs unanswered")  # fmt: skip
     beats = await client.hgetall(keys.workers)
     for name, beat in sorted(beats.items()):
         at, _, detail = beat.partition(" ")

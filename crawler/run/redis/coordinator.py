@@ -116,6 +116,7 @@ class RedisTransport:
         self, client: Any, requests: Sequence[CheckRequest], on_answer: OnAnswer
     ) -> None:
         outstanding = {request.url for request in requests}
+        beat = client.register_script(scripts.HEARTBEAT)  # seen alive, by `crawler status`
         cursor = "0"  # from the start: what an earlier coordinator read but never recorded
         trimmed_at = asyncio.get_running_loop().time()
         while outstanding:
@@ -140,6 +141,10 @@ class RedisTransport:
             now = asyncio.get_running_loop().time()
             if now - trimmed_at >= TRIM_EVERY:
                 trimmed_at = now
+                await self._retrying(
+                    lambda: beat(keys=[self._keys.settings, self._keys.counts],
+                                 args=["coordinator", str(len(outstanding))])
+                )  # fmt: skip
                 if not await self._retrying(lambda: client.exists(self._keys.settings)):
                     # Redis came back without the run (no persistence): queue again
                     # what is still unanswered, as a fresh run under the same keys.

@@ -43,7 +43,7 @@ class RunKeys:
 
     @property
     def counts(self) -> str:
-        """hash: queued, done, poisoned."""
+        """hash: queued, done, poisoned; coordinator (its last heartbeat)."""
         return self.prefix + "counts"
 
     @property
