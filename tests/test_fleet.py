@@ -42,6 +42,7 @@ class Site:
     in_flight: collections.Counter[str] = field(default_factory=collections.Counter)
     most: collections.Counter[str] = field(default_factory=collections.Counter)
     reached: dict[int, asyncio.Event] = field(default_factory=dict)
+    agents: set[str] = field(default_factory=set)  # User-Agent headers seen
     hang: str = "/hang"  # never answered
     delay: float = 0.02
 
@@ -59,6 +60,7 @@ def site_app(site: Site) -> web.Application:
     async def handle(request: web.Request) -> web.StreamResponse:
         host = request.host.split(":")[0]
         site.requests.append(f"{host} {request.path}")
+        site.agents.add(request.headers.get("User-Agent", ""))
         if request.path == "/robots.txt":
             return web.Response(status=404)
         site.starts.setdefault(host, []).append(asyncio.get_running_loop().time())
@@ -190,13 +192,17 @@ async def test_a_fleet_asks_each_url_once_politely_and_writes_what_one_process_w
     site.requests.clear()
     site.starts.clear()
     site.most.clear()
+    site.agents.clear()
 
     await fleet.start(3)
-    config = config_for(site, per_host=2, min_interval=0.05, redis=redis_server.url)
+    config = config_for(
+        site, per_host=2, min_interval=0.05, redis=redis_server.url, user_agent="fleet-test/1"
+    )
     run = await asyncio.wait_for(crawl(CrawlOptions((str(tmp_path / "fleet"),)), config), 60)
     assert await fleet.stop() == [0, 0, 0]
 
     assert collections.Counter(site.pages()) == single  # each URL as often as one process
+    assert site.agents == {"fleet-test/1"}  # the workers apply the coordinator's settings
     assert max(site.most.values()) <= 2  # --per-host, across the three workers
     for host, starts in site.starts.items():
         # --min-interval 0.05 across workers, on the site's clock: at most 6 starts in
