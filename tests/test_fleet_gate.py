@@ -310,3 +310,19 @@ def test_an_unreachable_redis_is_a_usage_error_naming_it(
     assert main(["crawl", str(tmp_path / "a.md"), "--redis", url, "--no-state", "-q"]) == 2
     assert url in capsys.readouterr().err
     assert (tmp_path / "a.md").read_text() == '---\noriginalUrl: "http://a.example/"\n---\n'
+
+
+async def test_a_run_with_unusable_settings_is_skipped_not_fatal(
+    redis_server: RedisServer,
+) -> None:
+    client: Any = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        await start_run(client, Config(), ["http://a.example/"])
+        await client.set(KEYS.settings, '{"config": {"per_host": "many"}}')
+        stop = asyncio.Event()
+        await asyncio.wait_for(
+            serve(redis_server.url, concurrency=1, stop=stop, exit_when_idle=True), 10
+        )
+        assert await client.xlen(KEYS.work) == 1  # left for a worker that can use it
+    finally:
+        await client.aclose()

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 
+from crawler.errors import UsageError
 from crawler.run.redis.gate import UNREACHABLE
 from crawler.run.redis.keys import RUNS, RunKeys
 from crawler.run.redis.session import MAX_DELIVERIES, Session
@@ -80,7 +81,12 @@ class Worker:
                     for run_id in runs:
                         if self.stop.is_set():
                             break
-                        served = await Session(self, client, RunKeys(run_id)).serve() or served
+                        try:
+                            session = Session(self, client, RunKeys(run_id))
+                            served = await session.serve() or served
+                        except UsageError as exc:
+                            # One run's unusable settings must not stop the fleet's other runs.
+                            log.error("run %s skipped: %s", run_id, exc)
                 except UNREACHABLE as exc:
                     await self.unreachable(exc)
                     continue
