@@ -111,6 +111,8 @@ class Config:
     http_proxy: str | None = None  # proxy for http:// URLs ("" none, environment ignored)
     https_proxy: str | None = None  # proxy for https:// URLs ("" none, environment ignored)
     no_proxy: tuple[str, ...] | None = None  # hosts reached directly (None: as the environment)
+    redis: str | None = defaults.REDIS  # redis://HOST:PORT/DB: share the checks over Redis
+    redis_lease: float = defaults.REDIS_LEASE  # seconds a worker holds a check unrenewed
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -168,6 +170,8 @@ class Config:
         if unknown:
             known = ", ".join(sorted(defaults.REFRESHABLE))
             raise UsageError(f"refresh-fields: unknown {', '.join(unknown)} (known: {known})")
+        if self.redis_lease <= 0:
+            raise UsageError("redis-lease must be positive")
         if self.cacert is not None and not self.cacert.is_file():
             raise UsageError(f"--cacert {self.cacert}: no such file")
 
@@ -219,6 +223,8 @@ def _coerce(key: str, value: Any) -> Any:
         return tuple(str(item) for item in _as_list(value, key))
     if key == "extensions":
         return extension_list(_as_list(value, key))
+    if key == "redis":
+        return str(value)
     if key in ("cacert", "state"):
         return Path(str(value))
     if key in ("stale_after", "max_duration"):

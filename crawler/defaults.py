@@ -43,4 +43,6 @@ SOFT404_PROBE = True  # ask each host for a random path once, to recognise its s
 # feeds export (front matter first, as in the seeds).
 EXTENSIONS = (".md", ".markdown", ".txt")
 STATE = Path(".crawler-state.db")  # the state store, relative to the working folder
+REDIS = None  # --redis URL: the distributed mode's Redis; None: this machine only
+REDIS_LEASE = 30.0  # seconds: a check held this long unrenewed is taken over by another worker
 ROBOTS_TOKEN = PRODUCT  # product token matched against robots.txt User-agent lines

@@ -44,6 +44,7 @@ from crawler.run.records import (
     FileStatus,
     LinkRow,
 )
+from crawler.run.redis.coordinator import RedisTransport, run_id_for
 from crawler.run.transport import CheckAnswer, Transport
 from crawler.run.writeback import (
     FileLimits,
@@ -185,7 +186,7 @@ async def _crawl(
         if tick is not None:
             tick()
 
-    transport = _transport(config, options, resolver, deadline)
+    transport = _transport(config, options, resolver, deadline, recorder)
     async with writer.running():
         reading = asyncio.create_task(feed.run())
         try:
@@ -224,9 +225,17 @@ def _rows(article: ReadArticle, results: Results) -> list[LinkRow]:
 
 
 def _transport(
-    config: Config, options: CrawlOptions, resolver: Resolver | None, deadline: float | None
+    config: Config,
+    options: CrawlOptions,
+    resolver: Resolver | None,
+    deadline: float | None,
+    recorder: Recorder,
 ) -> Transport:
-    """Where the checks run: this process, or worker processes that share the hosts."""
+    """Where the checks run: this process, worker processes that share the hosts, or a fleet."""
+    if config.redis is not None:
+        state = None if config.state is None else str(config.state.resolve())
+        run_id = run_id_for(state, recorder.run_id)
+        return RedisTransport(config, run_id, deadline=deadline, durable=recorder.flush)
     workers = config.workers
     if workers is None:
         # Starting processes costs more than it saves on a small run: count its files.

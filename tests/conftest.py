@@ -9,7 +9,7 @@ names through ``--connect-to``.
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 import trustme
 from aiohttp.abc import AbstractResolver, ResolveResult
 from failure_site import FailureSite, TlsMaterial, make_tls_material, start_failure_site
+from redis_server import BINARY, RedisServer
 
 from crawler.fetch import Fetcher
 
@@ -107,3 +108,20 @@ def make_fetcher(
         return Fetcher(site.config(**overrides), resolver=resolver, sleep=sleeps)
 
     return make
+
+
+# ---------------------------------------------------------------------------
+# Distributed mode: a real redis-server per test
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    if BINARY is None:
+        pytest.skip("redis-server is not installed (.ci/run installs Debian's redis-server)")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

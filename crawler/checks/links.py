@@ -37,6 +37,7 @@ async def check_links(
     soft_404_probe: bool = True,
     rng: random.Random | None = None,
     deadline: float | None = None,
+    pages: PageChecker | None = None,
 ) -> None:
     """Check each URL that ``requests`` yields once, ``concurrency`` at a time.
 
@@ -48,7 +49,8 @@ async def check_links(
     ``deadline`` no further URL is started; those left out get no result.
     """
     loop = asyncio.get_running_loop()
-    pages = PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
+    # A caller checking batch after batch passes its own, so each host is probed once.
+    pages = pages or PageChecker(fetcher, soft_404_probe=soft_404_probe, rng=rng or random.Random())
     kinds: dict[str, UrlKind] = {}
     previous: dict[str, UrlCheckRecord] = {}
 

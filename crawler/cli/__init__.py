@@ -26,6 +26,7 @@ from crawler.cli.crawl import (
     command_demo,
     command_schedule,
 )
+from crawler.cli.fleet import add_fleet_commands
 from crawler.cli.options import (
     add_crawl_options,
     add_network_options,
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_crawl_options(schedule_parser)
     add_output_options(schedule_parser)
     schedule_parser.set_defaults(handler=command_schedule)
+    add_fleet_commands(commands)
     return parser
 
 

@@ -98,6 +98,11 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="check URLs in N processes (default: one per CPU, for runs of 500+ URLs)",
     )
+    add(
+        "--redis",
+        metavar="URL",
+        help="coordinate a fleet: share the checks with `crawler worker`s over Redis",
+    )
     add("--state", type=Path, metavar="FILE", help="the state store (default: .crawler-state.db)")
     add("--no-state", action="store_true", help="remember nothing between runs")
     add(
@@ -266,6 +271,7 @@ def config_from(args: argparse.Namespace) -> Config:
             "max_duration",
             "max_file_bytes",
             "max_front_matter_bytes",
+            "redis",
         )
     }
     # Repeatable options add to the config file's lists rather than replace them.

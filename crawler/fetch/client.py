@@ -37,7 +37,7 @@ from crawler.fetch.classify import (
     too_many_redirects,
     unusable_redirect,
 )
-from crawler.fetch.hosts import HostPool
+from crawler.fetch.hosts import HostGate, HostPool
 from crawler.fetch.proxy import ProxyChoice
 from crawler.fetch.resolver import GuardedConnector, GuardedResolver, refusal_for_literal
 from crawler.fetch.retry import AttemptOutcome, Backoff, is_retryable, parse_retry_after
@@ -102,6 +102,7 @@ class Fetcher:
         resolver: AbstractResolver | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        hosts: HostGate | None = None,
     ) -> None:
         self.config = config
         self._inner_resolver = resolver
@@ -110,7 +111,9 @@ class Fetcher:
         self._backoff = Backoff(
             config.backoff_base, config.backoff_cap, config.jitter, config.retry_after_cap
         )
-        self._hosts = HostPool(
+        # Politeness is decided by the gate: this Fetcher's own pool, or one the
+        # whole fleet shares (the distributed mode).
+        self._hosts: HostGate = hosts or HostPool(
             config.per_host,
             config.min_interval,
             defaults.SLOWDOWN_INTERVAL,
@@ -127,7 +130,7 @@ class Fetcher:
         self._session: aiohttp.ClientSession | None = None
 
     @property
-    def hosts(self) -> HostPool:
+    def hosts(self) -> HostGate:
         return self._hosts
 
     async def __aenter__(self) -> Self:

@@ -1,7 +1,10 @@
 """Politeness per host: how many requests at once, and how far apart they start.
 
-Each host has a semaphore (``per_host`` requests in flight) and a :class:`HostPolicy`
-giving the minimum interval between request starts.  A 429 answer or a robots.txt
+:class:`HostGate` is what the Fetcher asks before each request; :class:`HostPool`
+is the in-process gate, and the distributed mode has a gate that decides in Redis
+for every worker at once (:mod:`crawler.run.redis.gate`).  Each host has a
+semaphore (``per_host`` requests in flight) and a :class:`HostPolicy` giving the
+minimum interval between request starts.  A 429 answer or a robots.txt
 Crawl-delay replaces the host's policy with a slower one for the rest of the run;
 policies are frozen values, replaced and never mutated.
 """
@@ -10,14 +13,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class HostPolicy:
     interval: float  # seconds between the starts of two requests to the host
     slowed: bool = False  # the host answered 429 at least once
+
+
+class HostGate(Protocol):
+    """Decides when a request to a host may start: concurrency, interval, slow-downs."""
+
+    def policy(self, host: str) -> HostPolicy:
+        """The host's policy as last known here (the frontier orders its hosts by it)."""
+        ...
+
+    def slot(self, host: str) -> AbstractAsyncContextManager[None]:
+        """Hold one of the host's request slots, from the start its interval allows."""
+        ...
+
+    def slow_down(self, host: str) -> None:
+        """A 429 from the host: start its requests further apart."""
+        ...
+
+    def honour_crawl_delay(self, host: str, seconds: float) -> None:
+        """A robots.txt Crawl-delay: never start requests closer together than that."""
+        ...
 
 
 @dataclass(slots=True)
