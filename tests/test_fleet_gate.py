@@ -121,6 +121,22 @@ async def test_a_429_seen_by_one_worker_slows_the_host_for_all(clients: list[Any
     assert int(interval) == 3000
 
 
+async def test_a_retry_after_seen_by_one_worker_holds_the_host_for_all(
+    clients: list[Any],
+) -> None:
+    first = RedisHostGate(clients[0], KEYS, Config(per_host=4, min_interval=0.0))
+    now_seconds, now_micros = await clients[0].time()
+    first.hold("h.example", 30.0)
+    await first.settle()
+    # On the server's clock, no start for the host before 30 s from the 429.
+    held_until = int(await clients[1].hget(KEYS.host("h.example"), "next"))
+    assert held_until >= now_seconds * 1000 + now_micros // 1000 + 30_000
+    acquire = clients[1].register_script(scripts.ACQUIRE)
+    keys = [KEYS.settings, KEYS.host("h.example"), KEYS.slots("h.example")]
+    wait_ms, _ = await acquire(keys=keys, args=["probe", 4, 0, 60_000])
+    assert wait_ms >= 29_000  # another worker is told to wait the hold out
+
+
 async def test_nothing_is_written_for_a_run_that_has_ended(clients: list[Any]) -> None:
     await clients[0].delete(KEYS.settings)
     gate = RedisHostGate(clients[0], KEYS, Config())

@@ -288,6 +288,9 @@ class Fetcher:
                 remaining -= loop.time() - hop_started
             if hop.status == 429:
                 self._hosts.slow_down(host)
+            if hop.retry_after is not None and hop.status in (429, 503):
+                # The whole host is asked to wait, not just this URL (RFC 9110 10.2.3).
+                self._hosts.hold(host, min(hop.retry_after, self.config.retry_after_cap))
             location = hop.headers.get("location")
             if hop.status not in REDIRECT_STATUSES or not location:
                 return hop

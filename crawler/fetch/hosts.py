@@ -43,6 +43,10 @@ class HostGate(Protocol):
         """A robots.txt Crawl-delay: never start requests closer together than that."""
         ...
 
+    def hold(self, host: str, seconds: float) -> None:
+        """A Retry-After: no request to the host starts for that long (RFC 9110 10.2.3)."""
+        ...
+
 
 @dataclass(slots=True)
 class _HostState:
@@ -105,3 +109,8 @@ class HostPool:
         state = self._state(host)
         if seconds > state.policy.interval:
             state.policy = replace(state.policy, interval=seconds)
+
+    def hold(self, host: str, seconds: float) -> None:
+        """A Retry-After: no request to the host starts for that long."""
+        state = self._state(host)
+        state.next_start = max(state.next_start, asyncio.get_running_loop().time() + seconds)

@@ -52,6 +52,7 @@ class RedisHostGate:
         self._release = client.register_script(scripts.RELEASE)
         self._slow = client.register_script(scripts.SLOW_DOWN)
         self._delay = client.register_script(scripts.CRAWL_DELAY)
+        self._hold = client.register_script(scripts.HOLD)
         self._policies: dict[str, HostPolicy] = {}
         self._local: dict[str, asyncio.Semaphore] = {}
         self._changes: dict[str, list[asyncio.Task[None]]] = {}
@@ -101,6 +102,9 @@ class RedisHostGate:
 
     def honour_crawl_delay(self, host: str, seconds: float) -> None:
         self._change(host, self._delay, [self._interval_ms, round(seconds * 1000)], slowed=False)
+
+    def hold(self, host: str, seconds: float) -> None:
+        self._change(host, self._hold, [self._interval_ms, round(seconds * 1000)], slowed=False)
 
     async def _call(self, host: str, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         while True:

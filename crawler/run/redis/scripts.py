@@ -155,6 +155,23 @@ end
 return interval
 """
 
+# KEYS: settings, host.  ARGV: default interval, the Retry-After (ms).  No start
+# for the host before now + Retry-After, on the server's clock; returns the interval.
+HOLD = (
+    """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+"""
+    + _NOW
+    + """
+local interval = tonumber(redis.call('HGET', KEYS[2], 'interval') or ARGV[1])
+local until_ms = now + tonumber(ARGV[2])
+if until_ms > tonumber(redis.call('HGET', KEYS[2], 'next') or '0') then
+  redis.call('HSET', KEYS[2], 'next', until_ms)
+end
+return interval
+"""
+)
+
 __all__ = [
     "ACQUIRE",
     "ANSWER",
@@ -162,6 +179,7 @@ __all__ = [
     "ENQUEUE",
     "HAND_BACK",
     "HEARTBEAT",
+    "HOLD",
     "RELEASE",
     "RENEW",
     "SLOW_DOWN",
