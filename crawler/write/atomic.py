@@ -22,7 +22,7 @@ import stat
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from crawler.read.files import FileIdentity
 
@@ -34,14 +34,7 @@ _TEMPORARY = re.compile(r"\.(.+)\.[0-9a-f]{8}\.tmp")
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace (or create) ``path`` with ``data`` in one rename; a symlink's target is replaced."""
     target = path.resolve() if path.is_symlink() else path
-    temporary = _stage(PendingWrite(target, data, None))
-    try:
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise
-    _sync_folder(target.parent)
+    _replace(_stage(PendingWrite(target, data, None)), target)
 
 
 @contextlib.contextmanager
@@ -51,24 +44,19 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
     For output written piece by piece (a report of a million rows): nothing of it is
     held in memory, and a reader sees the old file or the whole new one.
     """
+    with _temporary(path, text=True) as (handle, temporary):
+        yield handle
+    _replace(temporary, path)
+
+
+def _replace(temporary: Path, target: Path) -> None:
     try:
-        original: os.stat_result | None = os.stat(path)
-    except FileNotFoundError:
-        original = None
-        path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _NEW_FILE_MODE if original is None else stat.S_IMODE(original.st_mode) & 0o777
-    temporary, descriptor = _create_temporary(path, mode)
-    try:
-        with open(descriptor, "w", encoding="utf-8", newline="", closefd=True) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
-    _sync_folder(path.parent)
+    _sync_folder(target.parent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +120,14 @@ def write_batch(
 
 def _stage(write: PendingWrite) -> Path:
     """The new bytes in a synced temporary file beside the target, with its permissions."""
-    target = write.target
+    with _temporary(write.target) as (handle, temporary):
+        handle.write(write.data)
+    return temporary
+
+
+@contextlib.contextmanager
+def _temporary(target: Path, *, text: bool = False) -> Iterator[tuple[Any, Path]]:
+    """A temporary file beside ``target`` to fill; synced, with the target's owner and mode."""
     try:
         original: os.stat_result | None = os.stat(target, follow_symlinks=False)
     except FileNotFoundError:
@@ -147,8 +142,13 @@ def _stage(write: PendingWrite) -> Path:
     mode = _NEW_FILE_MODE if original is None else stat.S_IMODE(original.st_mode) & 0o777
     temporary, descriptor = _create_temporary(target, mode)
     try:
-        with open(descriptor, "wb", closefd=True) as handle:
-            handle.write(write.data)
+        handle = (
+            open(descriptor, "w", encoding="utf-8", newline="", closefd=True)  # noqa: SIM115
+            if text
+            else open(descriptor, "wb", closefd=True)  # noqa: SIM115
+        )
+        with handle:
+            yield handle, temporary
             handle.flush()
             if original is not None:
                 _copy_ownership(handle.fileno(), original)
@@ -157,7 +157,6 @@ def _stage(write: PendingWrite) -> Path:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
-    return temporary
 
 
 def _is_read_only(target: Path, original: os.stat_result) -> bool:
