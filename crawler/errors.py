@@ -12,6 +12,8 @@ exceptions.  Everything raised on purpose derives from one base class::
     ├── StateError            the state database cannot be used (names the file)
     ├── StorageError          a report or the state store cannot be written: disk full,
     │                         I/O error, read-only file system (exit status 4)
+    │   └── ReportsLost       (crawler.cli.crawl) some reports failed, each named already
+    ├── RedisUnreachable      (crawler.run.redis) the coordinator cannot reach its Redis
     └── LockHeld              another crawl holds the lock on this content or state
 
 Messages name the file or URL involved, so that one line on stderr is enough.
