@@ -15,7 +15,7 @@ import json
 import logging
 import random
 import tempfile
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,17 +135,13 @@ class Session:
         return bool(length == 0)
 
     async def _read(self, room: int) -> list[_Entry]:
-        try:
-            found = await self.worker.retrying(
-                lambda: self.client.xreadgroup(
-                    GROUP, self.worker.name, {self.keys.work: ">"}, count=room, block=READ_BLOCK_MS
-                )
+        found = await self._read_stream(
+            lambda: self.client.xreadgroup(
+                GROUP, self.worker.name, {self.keys.work: ">"}, count=room, block=READ_BLOCK_MS
             )
-        except ResponseError as exc:
-            if _run_ended(exc):
-                self.gone = True
-                return []
-            raise
+        )
+        if found is None:
+            return []
         loop = asyncio.get_running_loop()
         return [
             _Entry(entry_id, fields["url"], fields["host"], fields["request"], loop.time())
@@ -184,17 +180,13 @@ class Session:
 
     async def _claim(self, lease: float, room: int) -> list[_Entry]:
         """Entries whose holder's lease lapsed; the ones delivered too often are answered."""
-        try:
-            claimed = await self.worker.retrying(
-                lambda: self.client.xautoclaim(
-                    self.keys.work, GROUP, self.worker.name, round(lease * 1000), "0-0", room
-                )
+        claimed = await self._read_stream(
+            lambda: self.client.xautoclaim(
+                self.keys.work, GROUP, self.worker.name, round(lease * 1000), "0-0", room
             )
-        except ResponseError as exc:
-            if _run_ended(exc):
-                self.gone = True
-                return []
-            raise
+        )
+        if claimed is None:
+            return []
         loop = asyncio.get_running_loop()
         entries = []
         for entry_id, fields in claimed[1]:
@@ -212,6 +204,16 @@ class Session:
                 continue
             entries.append(entry)
         return entries
+
+    async def _read_stream(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """A read of the work stream; None once the stream is gone (the run ended)."""
+        try:
+            return await self.worker.retrying(call)
+        except ResponseError as exc:
+            if _run_ended(exc):
+                self.gone = True
+                return None
+            raise
 
     def _start(self, fetcher: Fetcher, pages: PageChecker, entries: list[_Entry]) -> None:
         by_url: dict[str, _Entry] = {}
