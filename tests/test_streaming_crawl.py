@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -292,3 +293,28 @@ async def test_two_workers_keep_each_hosts_limits_and_ask_each_url_once(
         # 0.2 s between the starts, less what a connection's set-up (or reuse) can shift
         # one arrival by on a busy machine.
         assert min(gaps, default=1.0) >= 0.15, (host, gaps)
+
+
+async def test_ctrl_c_on_the_terminal_with_workers_leaves_every_file_old_or_complete(
+    site: Site, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    originals = write_corpus(folder, files=60, seed=3)
+    command = [
+        *(sys.executable, "-m", "crawler", "crawl", str(folder), "--no-state", "-q"),
+        *("--workers", "2", "--concurrency", "8", "--min-interval", "0", "--retries", "0"),
+        "--no-soft404-probe",
+        *connect_options(site),
+    ]
+    # A process group of its own, as a terminal's foreground job: Ctrl-C signals the group.
+    process = await asyncio.create_subprocess_exec(
+        *command, stderr=asyncio.subprocess.PIPE, start_new_session=True
+    )
+    await asyncio.wait_for(site.when_reached(40).wait(), 30)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 130, stderr.decode()
+    for name, text in originals.items():
+        current = (folder / name).read_text()
+        assert current == text or is_complete(folder / name), name
+        assert "worker process ended" not in current

@@ -88,6 +88,10 @@ class _Worker:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=STREAM_LIMIT,
+            # Its own session: a Ctrl-C on the terminal reaches only the coordinator,
+            # which stops the workers itself, rather than each worker dying on its own
+            # and its unanswered URLs being written up as errors.
+            start_new_session=True,
         )
         worker = cls(process)
         header = {
