@@ -33,7 +33,7 @@ from crawler.defaults import WORKERS_FROM
 from crawler.fetch import Resolver
 from crawler.outcomes import Result
 from crawler.read.discover import Source, discover
-from crawler.run.feed import Feed, Results
+from crawler.run.feed import Feed
 from crawler.run.inline import InlineTransport
 from crawler.run.local import LocalTransport
 from crawler.run.recorder import Recorder
@@ -46,12 +46,8 @@ from crawler.run.records import (
 )
 from crawler.run.redis.coordinator import RedisTransport, run_id_for
 from crawler.run.transport import CheckAnswer, Transport
-from crawler.run.writeback import (
-    FileLimits,
-    Prepared,
-    ReadArticle,
-)
-from crawler.run.writer import INTERRUPTED, Writer
+from crawler.run.writeback import INTERRUPTED, FileLimits, Prepared, ReadArticle, Results
+from crawler.run.writer import Writer
 from crawler.state.lock import RunLock
 from crawler.state.sqlite import SqliteStore
 from crawler.state.store import FileRecord, LinkRecord, StateStore

@@ -96,7 +96,7 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="check URLs in N processes (default: one per CPU, for runs of 500+ URLs)",
+        help="check URLs in N processes (default: one per CPU for runs of 200+ files, else 1)",
     )
     add(
         "--redis",

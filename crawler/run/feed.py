@@ -22,20 +22,19 @@ from datetime import datetime, timedelta
 from crawler.checks.plan import Limits, deferred, plan_checks
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
-from crawler.enrich.results import FieldResult, result_of
+from crawler.enrich.results import result_of
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.read.article import UrlKind
 from crawler.read.discover import Found
 from crawler.run.recorder import Recorder
 from crawler.run.records import FileOutcome
 from crawler.run.transport import CheckRequest
-from crawler.run.writeback import FileLimits, ReadArticle, read_all
+from crawler.run.writeback import FileLimits, ReadArticle, Results, read_all
 from crawler.state.store import FileRecord, StateStore, UrlCheckRecord
 
 READ_BATCH = 256  # files read, parsed and looked up together
 WINDOW = 1024  # files held at most between reading and writing (with their parsed YAML)
 
-Results = dict[str, FieldResult]
 OnOutcome = Callable[[int, FileOutcome], None]  # a file that is not an article
 OnFresh = Callable[[int, ReadArticle, FileRecord, Results], None]  # left as it is
 OnReady = Callable[[int, ReadArticle, Results], None]  # every URL answered: write it

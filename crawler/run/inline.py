@@ -1,7 +1,7 @@
 """The in-process transport: the checks run in the coordinator's own event loop.
 
-``--workers 1``, and small runs whatever ``--workers`` says by default: one
-Fetcher, one frontier, no process to start.  The same worker code
+``--workers 1``, and runs of fewer than 200 files when ``--workers`` is not
+given: one Fetcher, one frontier, no process to start.  The same worker code
 (:func:`crawler.checks.links.check_links`) runs inside every worker process of
 the other transports.
 """

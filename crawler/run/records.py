@@ -103,10 +103,6 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def run_paths(run: CrawlRun) -> list[str]:
-    return [outcome.file for outcome in run.files]
-
-
 def utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -118,6 +114,5 @@ __all__ = [
     "FileStatus",
     "LinkRow",
     "display_path",
-    "run_paths",
     "utc_stamp",
 ]

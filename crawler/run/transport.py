@@ -8,8 +8,8 @@ them, as httpx keeps its transports behind one seam:
     the checks run in the coordinator's own event loop (``--workers 1``);
 ``LocalTransport`` (:mod:`crawler.run.local`)
     N worker processes on this machine, each owning a share of the hosts;
-a Redis Streams transport
-    workers on any machine (the distributed mode).
+``RedisTransport`` (:mod:`crawler.run.redis.coordinator`)
+    workers on any machine, over Redis Streams (the distributed mode).
 
 What crosses the seam is plain data that serialises to JSON: a
 :class:`CheckRequest` (the URL, what kind of check, and the last check of the URL

@@ -102,6 +102,7 @@ def _digest(raw: bytes) -> bytes:
 
 
 Results = dict[str, FieldResult]  # field -> its result, for one article
+INTERRUPTED = "not written: the crawl was interrupted"
 
 
 def _refresh_changes(
@@ -224,7 +225,7 @@ def write_prepared(
         if isinstance(error, ChangedOnDisk):
             reason = "changed on disk during the crawl; left as it is"
         elif isinstance(error, InterruptedError):
-            reason = "not written: the crawl was interrupted"
+            reason = INTERRUPTED
         else:
             reason = f"cannot write: {getattr(error, 'strerror', None) or error}"
         log.error("%s: %s", display, reason)
@@ -237,9 +238,11 @@ def read_all(sources: Sequence[Found], limits: FileLimits) -> list[ReadArticle |
 
 
 __all__ = [
+    "INTERRUPTED",
     "FileLimits",
     "Prepared",
     "ReadArticle",
+    "Results",
     "prepare",
     "read_all",
     "read_article",

@@ -19,14 +19,19 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from crawler.config import Config
-from crawler.enrich.results import FieldResult
 from crawler.run.records import CrawlOptions, FileOutcome, utc_stamp
-from crawler.run.writeback import FileLimits, Prepared, ReadArticle, prepare, write_prepared
+from crawler.run.writeback import (
+    INTERRUPTED,
+    FileLimits,
+    Prepared,
+    ReadArticle,
+    Results,
+    prepare,
+    write_prepared,
+)
 
 WRITE_BATCH = 64  # files prepared and written together: one folder sync per batch
-INTERRUPTED = "not written: the crawl was interrupted"
 
-Results = dict[str, FieldResult]  # field -> its result, for one article
 Job = tuple[int, ReadArticle, Results]  # the article's place in the run, and what to write
 OnWritten = Callable[[int, ReadArticle, Results, Prepared], None]
 
