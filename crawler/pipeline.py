@@ -161,7 +161,8 @@ async def _crawl(
             recorder.again(record)
         else:  # recorded by an older crawler: now with what a later run needs to skip parsing
             plans = field_plans(item.article.fields)
-            again = replace(record, run_id=recorder.run_id or 0, fields=plans)
+            outcome = {**record.outcome, "status": kept}
+            again = replace(record, run_id=recorder.run_id or 0, outcome=outcome, fields=plans)
             recorder.file(again, _links_of(item.article))
 
     def written(index: int, article: ReadArticle, results: Results, prepared: Prepared) -> None:

@@ -260,7 +260,8 @@ def record_again(connection: sqlite3.Connection, run_id: int, files: Sequence[Fi
         connection.execute(
             "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome, fields)"
             " SELECT :run_id, earlier.path, earlier.checked_at, earlier.health, earlier.digest,"
-            " earlier.outcome, earlier.fields" + found.format(table="file_checks"),
+            " json_set(earlier.outcome, '$.status', 'unchanged'), earlier.fields"
+            + found.format(table="file_checks"),
             {"run_id": run_id, "wanted": wanted},
         )
         connection.execute(

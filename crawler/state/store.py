@@ -171,8 +171,9 @@ class StateStore(Protocol):
         """Store earlier records of files as this run's too, with the links they named.
 
         Each record is found by its ``path`` and ``run_id`` (the run that made it); it
-        is copied as it is (same time, health, digest and outcome) under ``run_id``,
-        and so are its links: a file the run leaves as it is, still in its reports.
+        is copied under ``run_id`` as it is (same time, health, digest and outcome),
+        but for the outcome's status, ``unchanged``; and so are its links: a file the
+        run leaves as it is, still in its reports.
         """
         ...
 
