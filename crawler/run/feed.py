@@ -25,11 +25,11 @@ from crawler.checks.plan import Limits, deferred, plan_checks
 from crawler.checks.reuse import from_record
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
-from crawler.enrich.results import result_of
+from crawler.enrich.results import FieldResult, result_of
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.read.article import UrlKind
 from crawler.read.discover import Found
-from crawler.run.fresh import FieldPlan, FreshFile, fresh_results, plan_keys
+from crawler.run.fresh import FieldPlan, FreshFile, fresh_results, plan_keys, url_result
 from crawler.run.recorder import Recorder
 from crawler.run.records import FileOutcome
 from crawler.run.transport import CheckRequest
@@ -212,19 +212,19 @@ class Feed:
         previous: dict[str, UrlCheckRecord],
     ) -> None:
         """Fresh files' rows: this run's result for a URL, else its last check."""
-        known: dict[str, UrlCheck | None] = {}
+        known: dict[str, FieldResult | None] = {}  # each URL's, made once for all its rows
 
-        def check_of(key: str) -> UrlCheck | None:
+        def result_of(key: str) -> FieldResult | None:
             if key not in known:
                 check = self.checks.get(key)
                 record = previous.get(key)
                 if check is None and record is not None:
                     check = from_record(record)
-                known[key] = check
+                known[key] = None if check is None else url_result(check)
             return known[key]
 
         for index, item, plan in plans:
-            self.on_fresh(index, item, fresh_results(plan, check_of))
+            self.on_fresh(index, item, fresh_results(plan, result_of))
 
     def _limits(self) -> Limits:
         stale_after = self.config.stale_after

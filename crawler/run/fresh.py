@@ -64,17 +64,23 @@ def plan_keys(plans: Sequence[FieldPlan]) -> list[str]:
     return [plan[1] for plan in plans if plan[1] is not None]
 
 
+def url_result(check: UrlCheck) -> FieldResult:
+    """What a check shows in every row that names its URL, but for a declared size."""
+    return FieldResult(shown(check.link), check.image, None, check.page, check.soft_404)
+
+
 def fresh_results(
-    plans: Sequence[FieldPlan], check_of: Callable[[str], UrlCheck | None]
+    plans: Sequence[FieldPlan], result_of: Callable[[str], FieldResult | None]
 ) -> Results:
-    """Each field's result: its URL's check when there is one, else ``invalid`` saying why."""
+    """Each field's result: its URL's (:func:`url_result`), else ``invalid`` saying why."""
     results: Results = {}
     for name, key, declared, text, detail in plans:
-        check = None if key is None else check_of(key)
-        if check is not None:
-            size = None if declared is None else DeclaredSize(declared[0], declared[1])
-            link = shown(check.link)
-            results[name] = FieldResult(link, check.image, size, check.page, check.soft_404)
+        found = None if key is None else result_of(key)
+        if found is not None:
+            if declared is not None:
+                size = DeclaredSize(declared[0], declared[1])
+                found = FieldResult(found.link, found.image, size, found.page, found.soft_404)
+            results[name] = found
             continue
         text = key if text is None else text
         reason = invalid_reason(text) if detail is None else detail
@@ -82,4 +88,4 @@ def fresh_results(
     return results
 
 
-__all__ = ["FieldPlan", "FreshFile", "field_plans", "fresh_results", "plan_keys"]
+__all__ = ["FieldPlan", "FreshFile", "field_plans", "fresh_results", "plan_keys", "url_result"]
