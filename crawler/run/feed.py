@@ -181,9 +181,9 @@ class Feed:
                 if is_http_url(item.value):
                     targets.setdefault(request_key(item.value), item.kind)
         plans = [(index, item, item.plans()) for index, item in fresh]
-        shown = {key for _, _, plan in plans for key in plan_keys(plan)}
+        shown = {key for _, _, plan in plans for key in plan_keys(plan) if key not in self.checks}
         previous = await self._last_checks([*targets, *shown.difference(targets)])
-        self._show_fresh(plans, previous)
+        self._show_fresh(plans, previous, targets)
         active: set[str] = set()
         for _, article in articles:
             active.update(_keys(article))
@@ -210,6 +210,7 @@ class Feed:
         self,
         plans: list[tuple[int, FreshFile, Sequence[FieldPlan]]],
         previous: dict[str, UrlCheckRecord],
+        planned: dict[str, UrlKind],
     ) -> None:
         """Fresh files' rows: this run's result for a URL, else its last check."""
         known: dict[str, FieldResult | None] = {}  # each URL's, made once for all its rows
@@ -220,6 +221,11 @@ class Feed:
                 record = previous.get(key)
                 if check is None and record is not None:
                     check = from_record(record)
+                    # Kept for the run, as the plan keeps what it reuses: later batches
+                    # naming it look nothing up.  Not a URL this batch plans or one in
+                    # flight: their files wait for this run's answer.
+                    if key not in planned and key not in self.requested:
+                        self.checks[key] = check
                 known[key] = None if check is None else url_result(check)
             return known[key]
 
