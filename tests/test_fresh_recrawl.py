@@ -175,3 +175,26 @@ async def test_crawler_report_after_a_fresh_recrawl_shows_that_run(
         tuple(row[key] for key in keys) for row in crawled["links"]
     )
     assert stored["summary"]["byResult"] == crawled["summary"]["byResult"]
+
+
+async def test_a_stale_url_named_by_a_fresh_and_a_changed_file_is_requested_again(
+    site: CountingSite, tmp_path: Path
+) -> None:
+    folder = write_corpus(tmp_path / "articles")
+    state = tmp_path / "state.db"
+    config = config_for(site, state, stale_after=3600.0)
+    await crawl(CrawlOptions((str(folder),)), config)
+    with sqlite3.connect(state) as connection:  # the page's check, older than the window
+        connection.execute(
+            "UPDATE url_checks SET checked_at = '2000-01-01T00:00:00.000000+00:00' WHERE url = ?",
+            (PAGE,),
+        )
+    connection.close()
+    path = folder / "b.md"
+    path.write_text(path.read_text().replace("title: Other", "title: Other, updated"))
+    site.requests.clear()
+
+    again = await crawl(CrawlOptions((str(folder),)), config)
+
+    assert [item.status for item in again.files] == ["unchanged", "enriched"]
+    assert "/story" in site.paths()  # for b.md, though a.md (fresh) names it too
