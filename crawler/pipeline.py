@@ -34,6 +34,7 @@ from crawler.fetch import Resolver
 from crawler.outcomes import Result
 from crawler.read.discover import Source, discover
 from crawler.run.feed import Feed
+from crawler.run.fresh import FreshFile, field_plans
 from crawler.run.inline import InlineTransport
 from crawler.run.local import LocalTransport
 from crawler.run.recorder import Recorder
@@ -145,16 +146,24 @@ async def _crawl(
                             item.to_json())  # fmt: skip
         recorder.file(record, [])
 
-    def fresh(index: int, article: ReadArticle, record: FileRecord, results: Results) -> None:
+    def fresh(index: int, item: FreshFile, results: Results) -> None:
         # Fresh inside --stale-after: left as it is; written by the resumed run: as then.
+        record, done = item.record, item.key in recorder.done_files
         kept: FileStatus = "unchanged"
-        if article.key in recorder.done_files and record.outcome.get("status") == "enriched":
+        if done and record.outcome.get("status") == "enriched":
             kept = "enriched"
-        shown = FileOutcome.from_json(record.outcome, article.display, kept)
+        shown = FileOutcome.from_json(record.outcome, item.display, kept)
         files[index] = (replace(shown, health=record.health, digest=record.digest), None)
-        rows[index] = _rows(article, results)
-        if article.key not in recorder.done_files:
-            recorder.file(replace(record, run_id=recorder.run_id or 0), _links_of(article))
+        rows[index] = [LinkRow(item.display, name, result) for name, result in results.items()]
+        if done:
+            return
+        if item.article is None:
+            recorder.again(record)
+        else:  # recorded by an older crawler: now with what a later run needs to skip parsing
+            plans = field_plans(item.article.fields)
+            outcome = {**record.outcome, "status": kept}
+            again = replace(record, run_id=recorder.run_id or 0, outcome=outcome, fields=plans)
+            recorder.file(again, _links_of(item.article))
 
     def written(index: int, article: ReadArticle, results: Results, prepared: Prepared) -> None:
         feed.written()
@@ -164,8 +173,10 @@ async def _crawl(
             item = prepared.outcome
             health, digest = item.health or "rejected", item.digest or ""
             now = datetime.now(UTC)
+            # A refresh in place changes declared sizes: the next run parses the file again.
+            plans = None if item.refreshed else field_plans(article.fields)
             record = FileRecord(
-                article.key, recorder.run_id or 0, now, health, digest, item.to_json()
+                article.key, recorder.run_id or 0, now, health, digest, item.to_json(), plans
             )
             recorder.file(record, _links_of(article, results))
 

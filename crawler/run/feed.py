@@ -1,8 +1,10 @@
 """The reading side of the streaming crawl: files in a bounded window, URLs planned as read.
 
-:class:`Feed` pulls discovered files in batches (read and parsed off the event
-loop), looks up what the state store knows of the batch (last checks, fresh or
-already written files), plans each new distinct URL once for the whole run
+:class:`Feed` pulls discovered files in batches (read off the event loop), looks
+up what the state store knows of the batch (fresh or already written files, by
+their digest; last checks), parses the front matter of the files that are not
+fresh (a fresh file's rows come from the store: :mod:`crawler.run.fresh`), plans
+each new distinct URL once for the whole run
 (:func:`crawler.checks.plan.plan_checks`: reuse, defer or request) and puts the
 requests on an outbox that the transport consumes.  At most ``window`` files are
 held between reading and writing: the feed waits for written files before it
@@ -15,28 +17,38 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from crawler.checks.plan import Limits, deferred, plan_checks
+from crawler.checks.reuse import from_record
 from crawler.checks.url_check import UrlCheck
 from crawler.config import Config
-from crawler.enrich.results import result_of
+from crawler.enrich.results import FieldResult, result_of
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.read.article import UrlKind
 from crawler.read.discover import Found
+from crawler.run.fresh import FieldPlan, FreshFile, fresh_results, plan_keys, url_result
 from crawler.run.recorder import Recorder
 from crawler.run.records import FileOutcome
 from crawler.run.transport import CheckRequest
-from crawler.run.writeback import FileLimits, ReadArticle, Results, read_all
+from crawler.run.writeback import (
+    FileLimits,
+    RawArticle,
+    ReadArticle,
+    Results,
+    parse_all,
+    read_raws,
+)
 from crawler.state.store import FileRecord, StateStore, UrlCheckRecord
 
 READ_BATCH = 256  # files read, parsed and looked up together
 WINDOW = 1024  # files held at most between reading and writing (with their parsed YAML)
 
 OnOutcome = Callable[[int, FileOutcome], None]  # a file that is not an article
-OnFresh = Callable[[int, ReadArticle, FileRecord, Results], None]  # left as it is
+OnFresh = Callable[[int, FreshFile, Results], None]  # left as it is
+Read = list[tuple[int, ReadArticle | FreshFile | FileOutcome]]  # a batch, by discovery index
 OnReady = Callable[[int, ReadArticle, Results], None]  # every URL answered: write it
 
 
@@ -123,24 +135,44 @@ class Feed:
         self._unwritten -= 1
         self._room.set()
 
-    async def _read(self, batch: list[Found]) -> list[tuple[int, ReadArticle | FileOutcome]]:
-        read = await asyncio.to_thread(read_all, batch, self.limits)
-        indexed = list(enumerate(read, start=self.files))
+    async def _read(self, batch: list[Found]) -> Read:
+        """Read a batch; parse only the files that are not fresh (their digest tells)."""
+        read = await asyncio.to_thread(read_raws, batch, self.limits)
+        fresh = await self._fresh([item for item in read if isinstance(item, RawArticle)])
+        # A fresh file recorded without its field plans (by an older crawler) is parsed.
+        unparsed = [item for item in read if isinstance(item, RawArticle)
+                    and (item.key not in fresh or fresh[item.key].fields is None)]  # fmt: skip
+        parsed = iter(await asyncio.to_thread(parse_all, unparsed, self.limits) if unparsed else ())
+        done: Read = []
+        for index, item in enumerate(read, start=self.files):
+            if not isinstance(item, RawArticle):
+                done.append((index, item))
+                continue
+            record = fresh.get(item.key)
+            article = next(parsed) if record is None or record.fields is None else None
+            if record is not None and not isinstance(article, FileOutcome):
+                done.append((index, FreshFile(item.display, item.key, record, article)))
+            else:
+                assert article is not None
+                done.append((index, article))
         self.files += len(batch)
-        return indexed
+        return done
 
     async def _read_all_then_plan(self) -> None:
-        everything: list[tuple[int, ReadArticle | FileOutcome]] = []
+        everything: Read = []
         while batch := list(itertools.islice(self.found, READ_BATCH)):
             everything += await self._read(batch)
         await self._take(everything)
 
-    async def _take(self, read: list[tuple[int, ReadArticle | FileOutcome]]) -> None:
+    async def _take(self, read: Read) -> None:
         """Plan a batch of read files: outcomes, fresh files, reuse, and new requests."""
         articles: list[tuple[int, ReadArticle]] = []
+        fresh: list[tuple[int, FreshFile]] = []
         for index, found in read:
             if isinstance(found, FileOutcome):
                 self.on_outcome(index, found)
+            elif isinstance(found, FreshFile):
+                fresh.append((index, found))
             else:
                 articles.append((index, found))
         targets: dict[str, UrlKind] = {}
@@ -148,17 +180,13 @@ class Feed:
             for item in article.fields:
                 if is_http_url(item.value):
                     targets.setdefault(request_key(item.value), item.kind)
-        previous = await self._last_checks(targets)
-        fresh = await self._fresh([article for _, article in articles])
+        plans = [(index, item, item.plans()) for index, item in fresh]
+        shown = {key for _, _, plan in plans for key in plan_keys(plan) if key not in self.checks}
+        previous = await self._last_checks([*targets, *shown.difference(targets)])
+        self._show_fresh(plans, previous, targets)
         active: set[str] = set()
-        known = self._known(previous) if fresh else {}
-        for index, article in articles:
-            record = fresh.get(article.key)
-            if record is not None:
-                rows = {item.field: result_of(item, known) for item in article.fields}
-                self.on_fresh(index, article, record, rows)
-            else:
-                active.update(_keys(article))
+        for _, article in articles:
+            active.update(_keys(article))
         new = {url: kind for url, kind in targets.items() if url not in self.checks
                and url not in self.requested and url in active}  # fmt: skip
         plan = plan_checks(new, active, previous, self.now, self._limits(), self.recorder.done_urls)
@@ -170,8 +198,6 @@ class Feed:
             self.requested[url] = previous.get(url)
             self.outbox.put_nowait(CheckRequest(url, kind, previous.get(url)))
         for index, article in articles:
-            if article.key in fresh:
-                continue
             left = {url for url in _keys(article) if url not in self.checks}
             if not left:
                 self._ready(index, article)
@@ -180,23 +206,43 @@ class Feed:
             for url in left:
                 self._by_url.setdefault(url, []).append(index)
 
-    def _known(self, previous: dict[str, UrlCheckRecord]) -> dict[str, UrlCheck]:
-        """What a fresh file's rows show: this run's result, else its last check."""
-        known = {url: deferred(url, record, "only fresh files name it")
-                 for url, record in previous.items()}  # fmt: skip
-        return known | self.checks
+    def _show_fresh(
+        self,
+        plans: list[tuple[int, FreshFile, Sequence[FieldPlan]]],
+        previous: dict[str, UrlCheckRecord],
+        planned: dict[str, UrlKind],
+    ) -> None:
+        """Fresh files' rows: this run's result for a URL, else its last check."""
+        known: dict[str, FieldResult | None] = {}  # each URL's, made once for all its rows
+
+        def result_of(key: str) -> FieldResult | None:
+            if key not in known:
+                check = self.checks.get(key)
+                record = previous.get(key)
+                if check is None and record is not None:
+                    check = from_record(record)
+                    # Kept for the run, as the plan keeps what it reuses: later batches
+                    # naming it look nothing up.  Not a URL this batch plans or one in
+                    # flight: their files wait for this run's answer.
+                    if key not in planned and key not in self.requested:
+                        self.checks[key] = check
+                known[key] = None if check is None else url_result(check)
+            return known[key]
+
+        for index, item, plan in plans:
+            self.on_fresh(index, item, fresh_results(plan, result_of))
 
     def _limits(self) -> Limits:
         stale_after = self.config.stale_after
         window = None if stale_after is None else timedelta(seconds=stale_after)
         return Limits(window, self.config.only_failed, self.config.max_urls)
 
-    async def _last_checks(self, targets: dict[str, UrlKind]) -> dict[str, UrlCheckRecord]:
-        if self.store is None:
+    async def _last_checks(self, urls: list[str]) -> dict[str, UrlCheckRecord]:
+        if self.store is None or not urls:
             return {}
-        return await self.store.last_checks(targets)
+        return await self.store.last_checks(urls)
 
-    async def _fresh(self, articles: list[ReadArticle]) -> dict[str, FileRecord]:
+    async def _fresh(self, articles: list[RawArticle]) -> dict[str, FileRecord]:
         """Files not to write again: fresh inside --stale-after, or done by a resumed run."""
         done = self.recorder.done_files
         stale_after = self.config.stale_after

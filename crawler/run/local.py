@@ -58,12 +58,15 @@ class LocalTransport:
         config = dataclasses.replace(
             self._config, concurrency=max(1, math.ceil(self._config.concurrency / self._workers))
         )
-        workers = [await _Worker.start(config, self._deadline) for _ in range(self._workers)]
+        workers: list[_Worker] = []
         try:
             async with asyncio.TaskGroup() as group:
-                for worker in workers:
-                    group.create_task(worker.answers(on_answer))
                 async for request in requests:
+                    # Started with the first request: a run that requests nothing (a
+                    # re-crawl inside --stale-after) pays for no process.
+                    while len(workers) < self._workers:
+                        workers.append(worker := await _Worker.start(config, self._deadline))
+                        group.create_task(worker.answers(on_answer))
                     await workers[worker_of(request.url, self._workers)].send(request)
                 for worker in workers:
                     worker.close()

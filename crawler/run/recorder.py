@@ -22,6 +22,7 @@ from crawler.checks.url_check import UrlCheck
 from crawler.state.store import FileRecord, LinkRecord, StateStore, UrlCheckRecord
 
 BATCH = 256  # checks or files recorded together in one transaction
+AGAIN = 4096  # earlier file records copied together, in one statement per table
 
 
 @dataclass(slots=True)
@@ -35,6 +36,7 @@ class Recorder:
     done_files: dict[str, FileRecord] = field(default_factory=dict)  # written by it, by key
     _checks: list[UrlCheckRecord] = field(default_factory=list)
     _files: list[tuple[FileRecord, list[LinkRecord]]] = field(default_factory=list)
+    _again: list[FileRecord] = field(default_factory=list)  # earlier records, as this run's
     _flushing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -64,6 +66,13 @@ class Recorder:
         self._files.append((record, links))
         self._maybe_flush()
 
+    def again(self, record: FileRecord) -> None:
+        """An earlier run's record of a file this run leaves as it is, copied in the store."""
+        if self.run_id is None or record.path in self.done_files:
+            return
+        self._again.append(record)
+        self._maybe_flush()
+
     def _maybe_flush(self) -> None:
         # Write-behind: whenever the store is idle, what has gathered goes in one
         # transaction; while it is busy, the next batch grows (group commit).
@@ -77,15 +86,22 @@ class Recorder:
         await self._flush_all()
 
     async def _flush_all(self) -> None:
-        while self.store is not None and self.run_id is not None and (self._checks or self._files):
+        while (
+            self.store is not None
+            and self.run_id is not None
+            and (self._checks or self._files or self._again)
+        ):
             checks, self._checks = self._checks[:BATCH], self._checks[BATCH:]
             files, self._files = self._files[:BATCH], self._files[BATCH:]
+            again, self._again = self._again[:AGAIN], self._again[AGAIN:]
             # Checks first: a file on record always finds the checks it was written from.
             if checks:
                 await self.store.record_checks(self.run_id, checks)
             if files:
                 await self.store.record_files(self.run_id, [record for record, _ in files])
                 await self.store.record_links(self.run_id, [x for _, y in files for x in y])
+            if again:
+                await self.store.record_again(self.run_id, again)
 
     async def finish(self, finished_at: datetime, counts: Mapping[str, int]) -> None:
         await self.flush()

@@ -60,24 +60,35 @@ class FileLimits:
     keep_parsed: bool = True  # keep each file's parsed front matter until it is written
 
 
+@dataclass(frozen=True, slots=True)
+class RawArticle:
+    """A readable file's bytes and digest, before its front matter is parsed."""
+
+    source: Source
+    display: str
+    key: str  # the file's real path: how the state store knows it
+    raw: bytes
+    digest: bytes  # SHA-256 of ``raw``
+
+
 def read_article(found: Found, limits: FileLimits) -> ReadArticle | FileOutcome:
     """One file's URL fields, or its outcome when it cannot be an article.
 
     Whatever one file holds, the run goes on: an unexpected failure on it (a bug
     its content triggers) rejects that file alone, named with the reason.
     """
+    raw = read_raw(found, limits)
+    return raw if isinstance(raw, FileOutcome) else parse_article(raw, limits)
+
+
+def read_raw(found: Found, limits: FileLimits) -> RawArticle | FileOutcome:
+    """One file's bytes and digest (which tell whether it changed since it was last crawled)."""
     display = display_path(found.path)
     if isinstance(found, Refused):
         log.warning("%s: skipped: %s", display, found.reason)
         return FileOutcome(display, "skipped", found.reason)
     try:
         raw, _ = read_limited(found.real, limits.file_bytes, display)
-        front = parse_front_matter(raw, Path(display), limits.front_matter_bytes)
-        fields = tuple(url_fields(front.data))
-        entries = entries_of(front.data)
-    except NoFrontMatter as exc:
-        log.warning("%s", exc)
-        return FileOutcome(display, "skipped", exc.reason)
     except ArticleError as exc:
         log.error("%s", exc)
         return FileOutcome(display, "rejected", exc.reason)
@@ -86,8 +97,26 @@ def read_article(found: Found, limits: FileLimits) -> ReadArticle | FileOutcome:
         return FileOutcome(display, "rejected", f"cannot read: {exc.strerror}")
     except Exception as exc:
         return _internal_failure(display, "read", exc)
+    return RawArticle(found, display, str(found.real), raw, _digest(raw))
+
+
+def parse_article(read: RawArticle, limits: FileLimits) -> ReadArticle | FileOutcome:
+    """A read file's URL fields, or its outcome when it cannot be an article."""
+    display = read.display
+    try:
+        front = parse_front_matter(read.raw, Path(display), limits.front_matter_bytes)
+        fields = tuple(url_fields(front.data))
+        entries = entries_of(front.data)
+    except NoFrontMatter as exc:
+        log.warning("%s", exc)
+        return FileOutcome(display, "skipped", exc.reason)
+    except ArticleError as exc:
+        log.error("%s", exc)
+        return FileOutcome(display, "rejected", exc.reason)
+    except Exception as exc:
+        return _internal_failure(display, "read", exc)
     kept = front if limits.keep_parsed else None
-    return ReadArticle(found, display, str(found.real), _digest(raw), fields, entries, kept)
+    return ReadArticle(read.source, display, read.key, read.digest, fields, entries, kept)
 
 
 def _internal_failure(display: str, stage: str, exc: Exception) -> FileOutcome:
@@ -233,18 +262,25 @@ def write_prepared(
     return done
 
 
-def read_all(sources: Sequence[Found], limits: FileLimits) -> list[ReadArticle | FileOutcome]:
-    return [read_article(source, limits) for source in sources]
+def read_raws(sources: Sequence[Found], limits: FileLimits) -> list[RawArticle | FileOutcome]:
+    return [read_raw(source, limits) for source in sources]
+
+
+def parse_all(read: Sequence[RawArticle], limits: FileLimits) -> list[ReadArticle | FileOutcome]:
+    return [parse_article(item, limits) for item in read]
 
 
 __all__ = [
     "INTERRUPTED",
     "FileLimits",
     "Prepared",
+    "RawArticle",
     "ReadArticle",
     "Results",
+    "parse_all",
     "prepare",
-    "read_all",
     "read_article",
+    "read_raw",
+    "read_raws",
     "write_prepared",
 ]

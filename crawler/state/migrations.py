@@ -94,6 +94,11 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE file_links SET url = redact_url(url);
     UPDATE file_checks SET outcome = redact_text(outcome);
     """,
+    # 4: each file's URL fields as its report rows need them (JSON list, NULL when not
+    # recorded), so that a run that finds the file fresh shows its rows without parsing it.
+    """
+    ALTER TABLE file_checks ADD COLUMN fields TEXT;
+    """,
 )
 
 

@@ -134,6 +134,9 @@ class SqliteStore:
     async def record_links(self, run_id: int, links: Sequence[LinkRecord]) -> None:
         await self._call(queries.record_links, run_id, links)
 
+    async def record_again(self, run_id: int, files: Sequence[FileRecord]) -> None:
+        await self._call(queries.record_again, run_id, files)
+
     async def last_checks(self, urls: Iterable[str]) -> dict[str, UrlCheckRecord]:
         return await self._call(queries.last_checks, list(urls))
 

@@ -235,14 +235,40 @@ def record_files(connection: sqlite3.Connection, run_id: int, files: Sequence[Fi
             str(record.health),
             record.digest,
             json.dumps(dict(record.outcome)),
+            None if record.fields is None else json.dumps(list(record.fields)),
         )
         for record in files
     ]
     with transaction(connection):
         connection.executemany(
-            "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome, fields)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
+        )
+
+
+def record_again(connection: sqlite3.Connection, run_id: int, files: Sequence[FileRecord]) -> None:
+    # One statement per table for the whole batch: a re-crawl inside --stale-after
+    # records every file of the corpus this way.
+    wanted = json.dumps([[record.path, record.run_id] for record in files])
+    found = (
+        " FROM json_each(:wanted) AS wanted JOIN {table} AS earlier"
+        " ON earlier.run_id = json_extract(wanted.value, '$[1]')"
+        " AND earlier.path = json_extract(wanted.value, '$[0]')"
+    )
+    with transaction(connection):
+        connection.execute(
+            "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome, fields)"
+            " SELECT :run_id, earlier.path, earlier.checked_at, earlier.health, earlier.digest,"
+            " json_set(earlier.outcome, '$.status', 'unchanged'), earlier.fields"
+            + found.format(table="file_checks"),
+            {"run_id": run_id, "wanted": wanted},
+        )
+        connection.execute(
+            "INSERT INTO file_links (run_id, path, field, url)"
+            " SELECT :run_id, earlier.path, earlier.field, earlier.url"
+            + found.format(table="file_links"),
+            {"run_id": run_id, "wanted": wanted},
         )
 
 
@@ -327,4 +353,5 @@ def _file_of(row: sqlite3.Row) -> FileRecord:
         health=row["health"],
         digest=row["digest"],
         outcome=json.loads(row["outcome"]),
+        fields=None if row["fields"] is None else json.loads(row["fields"]),
     )

@@ -125,6 +125,8 @@ class FileRecord:
     health: str  # crawler.enrich Health value: ok, degraded or dead
     digest: str  # hex SHA-256 of the file's bytes as the crawl left them
     outcome: Mapping[str, Any] = field(default_factory=dict)  # JSON: the report's file record
+    # JSON: the file's URL fields as its rows need them (crawler.run.fresh), None if unknown
+    fields: Sequence[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,16 @@ class StateStore(Protocol):
 
     async def record_links(self, run_id: int, links: Sequence[LinkRecord]) -> None:
         """Store which file names which URL in this run (for reports from the store)."""
+        ...
+
+    async def record_again(self, run_id: int, files: Sequence[FileRecord]) -> None:
+        """Store earlier records of files as this run's too, with the links they named.
+
+        Each record is found by its ``path`` and ``run_id`` (the run that made it); it
+        is copied under ``run_id`` as it is (same time, health, digest and outcome),
+        but for the outcome's status, ``unchanged``; and so are its links: a file the
+        run leaves as it is, still in its reports.
+        """
         ...
 
     async def last_checks(self, urls: Iterable[str]) -> dict[str, UrlCheckRecord]:
