@@ -6,15 +6,17 @@ already written files), plans each new distinct URL once for the whole run
 (:func:`crawler.checks.plan.plan_checks`: reuse, defer or request) and puts the
 requests on an outbox that the transport consumes.  At most ``window`` files are
 held between reading and writing: the feed waits for written files before it
-reads more, so memory follows the window and the distinct-URL map, not the
-corpus.  ``--max-urls`` needs every URL's age before choosing, so with it the
-whole corpus is read first.
+reads more, so memory follows the window, not the corpus (the run-wide map of
+checks keeps only the recent ones in memory: :mod:`crawler.run.checkmap`).
+``--max-urls`` needs every URL's age before choosing, so with it the whole
+corpus is read first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import ChainMap
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +28,7 @@ from crawler.enrich.results import result_of
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.read.article import UrlKind
 from crawler.read.discover import Found
+from crawler.run.checkmap import CheckMap
 from crawler.run.recorder import Recorder
 from crawler.run.records import FileOutcome
 from crawler.run.transport import CheckRequest
@@ -60,7 +63,7 @@ class Feed:
     on_fresh: OnFresh
     on_ready: OnReady
     window: int = WINDOW
-    checks: dict[str, UrlCheck] = field(default_factory=dict)  # every URL with a result
+    checks: CheckMap = field(default_factory=CheckMap)  # every URL with a result
     requested: dict[str, UrlCheckRecord | None] = field(default_factory=dict)  # unanswered
     outbox: asyncio.Queue[CheckRequest | None] = field(default_factory=asyncio.Queue)
     files: int = 0  # files discovered so far
@@ -159,7 +162,8 @@ class Feed:
                 self.on_fresh(index, article, record, rows)
             else:
                 active.update(_keys(article))
-        new = {url: kind for url, kind in targets.items() if url not in self.checks
+        checked = self.checks.known(targets)
+        new = {url: kind for url, kind in targets.items() if url not in checked
                and url not in self.requested and url in active}  # fmt: skip
         plan = plan_checks(new, active, previous, self.now, self._limits(), self.recorder.done_urls)
         self.checks.update(plan.reused)
@@ -169,10 +173,11 @@ class Feed:
                 continue
             self.requested[url] = previous.get(url)
             self.outbox.put_nowait(CheckRequest(url, kind, previous.get(url)))
+        answered = self.checks.known(active)
         for index, article in articles:
             if article.key in fresh:
                 continue
-            left = {url for url in _keys(article) if url not in self.checks}
+            left = _keys(article) - answered
             if not left:
                 self._ready(index, article)
                 continue
@@ -180,11 +185,11 @@ class Feed:
             for url in left:
                 self._by_url.setdefault(url, []).append(index)
 
-    def _known(self, previous: dict[str, UrlCheckRecord]) -> dict[str, UrlCheck]:
+    def _known(self, previous: dict[str, UrlCheckRecord]) -> ChainMap[str, UrlCheck]:
         """What a fresh file's rows show: this run's result, else its last check."""
         known = {url: deferred(url, record, "only fresh files name it")
                  for url, record in previous.items()}  # fmt: skip
-        return known | self.checks
+        return ChainMap(self.checks, known)
 
     def _limits(self) -> Limits:
         stale_after = self.config.stale_after
