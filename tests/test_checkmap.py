@@ -92,8 +92,8 @@ def spill_files(before: set[str]) -> list[str]:
     return [name for name in open_files() - before if name.endswith("(deleted)")]
 
 
-def fill(checks: CheckMap, count: int = 600) -> None:
-    """More than SQLite's page cache holds (4 MiB), so that its file is really written."""
+def fill(checks: CheckMap, count: int = 1500) -> None:
+    """More than SQLite's page cache holds (8 MiB), so that its file is really written."""
     for number in range(count):
         text = f"{number} " * 2000
         checks[f"u{number}"] = UrlCheck(check(number).link, page=PageMetadata(description=text))
@@ -148,7 +148,7 @@ def test_a_check_set_again_replaces_the_one_on_disk_and_counts_once() -> None:
         for number in range(20):
             checks[f"u{number}"] = check(number)
         checks["u0"] = PAGE  # u0 is on disk by now
-        assert checks["u1"] == check(1)  # read back into memory, clean
+        assert checks["u1"] == check(1)  # read from disk, left there
         checks["u1"] = IMAGE
         for number in range(20, 40):
             checks[f"u{number}"] = check(number)  # both written back to disk again

@@ -23,7 +23,7 @@ import marshal
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, MutableMapping
-from typing import Any
+from operator import attrgetter
 
 from crawler.checks.image_probe import ImageProbe
 from crawler.checks.images.info import ImageInfo
@@ -37,21 +37,25 @@ _QUERY = 500  # URLs per membership query (SQLite's oldest limit of parameters i
 
 
 class CheckMap(MutableMapping[str, UrlCheck]):
-    """URL -> its check for the whole run, in bounded memory; see the module docstring."""
+    """URL -> its check for the whole run, in bounded memory; see the module docstring.
+
+    A check read from disk is decoded for the caller and left there.  A URL set
+    again after its check went to disk has two until the newer one follows it:
+    the one in memory is the one that counts.
+    """
 
     def __init__(self, recent: int = RECENT, spill: int = SPILL) -> None:
         self._recent: OrderedDict[str, UrlCheck] = OrderedDict()  # least recently used first
-        self._clean: set[str] = set()  # in _recent as read from disk: nothing to write back
         self._capacity = recent
         self._spill = spill
-        self._size = 0
+        self._stored = 0  # rows on disk, one per URL
         self._db: sqlite3.Connection | None = None
 
     def __len__(self) -> int:
-        return self._size
+        return self._stored + len(self._recent) - len(self._stored_of(self._recent))
 
     def __contains__(self, url: object) -> bool:
-        return url in self._recent or (isinstance(url, str) and self._is_stored(url))
+        return url in self._recent or (isinstance(url, str) and self._load(url) is not None)
 
     def __getitem__(self, url: str) -> UrlCheck:
         check = self._recent.get(url)
@@ -61,30 +65,22 @@ class CheckMap(MutableMapping[str, UrlCheck]):
         data = self._load(url)
         if data is None:
             raise KeyError(url)
-        check = decode(data)
-        self._recent[url] = check
-        self._clean.add(url)
-        self._spill_if_full()
-        return check
+        return decode(data)
 
     def __setitem__(self, url: str, check: UrlCheck) -> None:
-        if url in self._recent:
-            self._recent.move_to_end(url)
-            self._clean.discard(url)
-        elif not self._is_stored(url):
-            self._size += 1
         self._recent[url] = check
-        self._spill_if_full()
+        self._recent.move_to_end(url)
+        if len(self._recent) > self._capacity + self._spill:
+            self._move_to_disk()
 
     def __delitem__(self, url: str) -> None:
-        stored = self._is_stored(url)
-        if self._recent.pop(url, None) is None and not stored:
-            raise KeyError(url)
-        self._clean.discard(url)
-        if stored and self._db is not None:
+        in_memory = self._recent.pop(url, None) is not None
+        if self._db is not None and self._load(url) is not None:
             with self._db:
-                self._db.execute("DELETE FROM checks WHERE url = ?", (_key(url),))
-        self._size -= 1
+                self._db.execute(_DELETE, (hash(url), _key(url)))
+            self._stored -= 1
+        elif not in_memory:
+            raise KeyError(url)
 
     def __iter__(self) -> Iterator[str]:
         """Every URL: reads the whole disk part, so only for tests and small maps."""
@@ -97,22 +93,12 @@ class CheckMap(MutableMapping[str, UrlCheck]):
     def known(self, urls: Collection[str]) -> set[str]:
         """Those of ``urls`` that have a check, with one query per few hundred not in memory."""
         found = {url for url in urls if url in self._recent}
-        if self._db is not None:
-            rest = [url for url in urls if url not in found]
-            for start in range(0, len(rest), _QUERY):
-                chunk = rest[start : start + _QUERY]
-                marks = ",".join("?" * len(chunk))
-                query = f"SELECT url FROM checks WHERE url IN ({marks})"
-                found.update(
-                    _url(key) for (key,) in self._db.execute(query, list(map(_key, chunk)))
-                )
-        return found
+        return found | self._stored_of([url for url in urls if url not in found])
 
     def close(self) -> None:
         """Forget everything and delete the disk part (the map can be used again, empty)."""
         self._recent.clear()
-        self._clean.clear()
-        self._size = 0
+        self._stored = 0
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -123,41 +109,56 @@ class CheckMap(MutableMapping[str, UrlCheck]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _is_stored(self, url: str) -> bool:
-        if self._db is None:
-            return False
-        query = "SELECT 1 FROM checks WHERE url = ?"
-        return self._db.execute(query, (_key(url),)).fetchone() is not None
+    def _stored_of(self, urls: Collection[str]) -> set[str]:
+        """Those of ``urls`` on disk."""
+        found: set[str] = set()
+        if self._db is None or not urls:
+            return found
+        asked, order = set(urls), list(urls)
+        for start in range(0, len(order), _QUERY):
+            hashes = [hash(url) for url in order[start : start + _QUERY]]
+            query = f"SELECT url FROM checks WHERE hash IN ({','.join('?' * len(hashes))})"
+            stored = (_url(key) for (key,) in self._db.execute(query, hashes))
+            found.update(url for url in stored if url in asked)
+        return found
 
     def _load(self, url: str) -> bytes | None:
         if self._db is None:
             return None
-        row = self._db.execute("SELECT data FROM checks WHERE url = ?", (_key(url),)).fetchone()
+        row = self._db.execute(_SELECT, (hash(url), _key(url))).fetchone()
         return None if row is None else bytes(row[0])
 
-    def _spill_if_full(self) -> None:
-        if len(self._recent) <= self._capacity + self._spill:
-            return
-        rows = []
-        while len(self._recent) > self._capacity:
-            url, check = self._recent.popitem(last=False)
-            if url in self._clean:
-                self._clean.discard(url)
-            else:
-                rows.append((_key(url), encode(check)))
+    def _move_to_disk(self) -> None:
+        leaving = [
+            self._recent.popitem(last=False) for _ in range(len(self._recent) - self._capacity)
+        ]
+        again = self._stored_of([url for url, _ in leaving])  # rare: a URL answered twice
+        new = [(hash(url), _key(url), encode(check)) for url, check in leaving if url not in again]
         db = self._open()
         with db:
-            db.executemany("INSERT OR REPLACE INTO checks (url, data) VALUES (?, ?)", rows)
+            db.executemany("INSERT INTO checks (hash, url, data) VALUES (?, ?, ?)", new)
+            db.executemany(_UPDATE, [(encode(check), hash(url), _key(url))
+                                     for url, check in leaving if url in again])  # fmt: skip
+        self._stored += len(new)
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None:
             # "" is SQLite's private temporary database: see the module docstring.
             db = sqlite3.connect("")
-            db.execute("PRAGMA journal_mode = OFF")  # never rolled back: each batch is new rows
-            db.execute("PRAGMA cache_size = -4096")  # KiB of pages kept in memory
-            db.execute("CREATE TABLE checks (url BLOB PRIMARY KEY, data BLOB NOT NULL)")
+            db.execute("PRAGMA journal_mode = OFF")  # never rolled back
+            # KiB of pages kept in memory: the index of 400,000 URLs (~7 MiB) stays in it.
+            db.execute("PRAGMA cache_size = -8192")
+            # Rows are appended in rowid order; the index holds only str's hash (this
+            # process's own: the database lives no longer than the process), so it stays small.
+            db.execute("CREATE TABLE checks (hash INTEGER NOT NULL, url BLOB NOT NULL, data BLOB)")
+            db.execute("CREATE INDEX checks_by_hash ON checks (hash)")
             self._db = db
         return self._db
+
+
+_SELECT = "SELECT data FROM checks WHERE hash = ? AND url = ?"
+_UPDATE = "UPDATE checks SET data = ? WHERE hash = ? AND url = ?"
+_DELETE = "DELETE FROM checks WHERE hash = ? AND url = ?"
 
 
 def _key(url: str) -> bytes:
@@ -175,22 +176,21 @@ def _fields(cls: type) -> tuple[str, ...]:
     return tuple(item.name for item in dataclasses.fields(cls))
 
 
-_LINK, _PROBE, _INFO, _PAGE = map(_fields, (LinkResult, ImageProbe, ImageInfo, PageMetadata))
-_CHECK = _fields(UrlCheck)
+_LINK, _PROBE, _INFO, _PAGE = (
+    attrgetter(*_fields(cls)) for cls in (LinkResult, ImageProbe, ImageInfo, PageMetadata)
+)
+_CHECK_REST = attrgetter(*_fields(UrlCheck)[3:])  # after link, image and page
 
 
 def encode(check: UrlCheck) -> bytes:
     """``check`` as compact bytes for :func:`decode`, valid in this process only."""
-    link = [getattr(check.link, name) for name in _LINK]
-    link[1] = check.link.result.value
-    probe: list[Any] | None = None
+    url, result, *link = _LINK(check.link)
+    probe = None
     if check.image is not None:
-        probe = [getattr(check.image, name) for name in _PROBE]
-        info = check.image.info
-        probe[0] = None if info is None else tuple(getattr(info, name) for name in _INFO)
-    page = None if check.page is None else tuple(getattr(check.page, name) for name in _PAGE)
-    rest = tuple(getattr(check, name) for name in _CHECK[3:])
-    return marshal.dumps((tuple(link), None if probe is None else tuple(probe), page, rest))
+        info, *rest = _PROBE(check.image)
+        probe = (None if info is None else _INFO(info), *rest)
+    page = None if check.page is None else _PAGE(check.page)
+    return marshal.dumps(((url, result.value, *link), probe, page, _CHECK_REST(check)))
 
 
 def decode(data: bytes) -> UrlCheck:
