@@ -165,7 +165,8 @@ class Feed:
         checked = self.checks.known(targets)
         new = {url: kind for url, kind in targets.items() if url not in checked
                and url not in self.requested and url in active}  # fmt: skip
-        plan = plan_checks(new, active, previous, self.now, self._limits(), self.recorder.done_urls)
+        done = await self.recorder.done_urls(new)
+        plan = plan_checks(new, active, previous, self.now, self._limits(), done)
         self.checks.update(plan.reused)
         for url, kind in plan.to_check.items():
             if self._deferring is not None:
