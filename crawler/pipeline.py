@@ -204,10 +204,12 @@ async def _crawl(
             if not reading.done():
                 reading.cancel()
                 await asyncio.wait([reading])
+            checked = len(feed.checks)
+            feed.checks.close()  # its file on disk goes now, also after an exception
     log.info(
         "read %d files; checked %d distinct URLs%s",
         feed.files,
-        len(feed.checks),
+        checked,
         f"; resumed run {recorder.run_id}" if recorder.resumed else "",
     )
     for index in sorted(files):

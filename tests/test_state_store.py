@@ -477,3 +477,19 @@ async def test_an_unclosed_store_is_a_resource_warning(tmp_path: Path) -> None:
     with pytest.warns(ResourceWarning, match="unclosed state store"):
         store.__del__()
     await store.close()
+
+
+async def test_a_run_says_which_of_a_batch_of_urls_it_checked_passwords_masked(
+    store: SqliteStore,
+) -> None:
+    # A resumed run asks this batch by batch rather than holding every URL of the run.
+    first = await run_with(store, 0, check("https://a.example/", Result.OK),
+                           check("https://u:***@b.example/", Result.BROKEN))  # fmt: skip
+    later = await run_with(store, 1, check("https://c.example/", Result.OK))
+    asked = ["https://a.example/", "https://u:pw@b.example/", "https://c.example/", "x"]
+    assert await store.run_checked(first, asked) == {
+        "https://a.example/",
+        "https://u:***@b.example/",
+    }
+    assert await store.run_checked(later, asked) == {"https://c.example/"}
+    assert await store.run_checked(first, []) == set()

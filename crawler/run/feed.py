@@ -8,9 +8,10 @@ each new distinct URL once for the whole run
 (:func:`crawler.checks.plan.plan_checks`: reuse, defer or request) and puts the
 requests on an outbox that the transport consumes.  At most ``window`` files are
 held between reading and writing: the feed waits for written files before it
-reads more, so memory follows the window and the distinct-URL map, not the
-corpus.  ``--max-urls`` needs every URL's age before choosing, so with it the
-whole corpus is read first.
+reads more, so memory follows the window, not the corpus (the run-wide map of
+checks keeps only the recent ones in memory: :mod:`crawler.run.checkmap`).
+``--max-urls`` needs every URL's age before choosing, so with it the whole
+corpus is read first.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from crawler.enrich.results import FieldResult, result_of
 from crawler.fetch.urls import is_http_url, request_key
 from crawler.read.article import UrlKind
 from crawler.read.discover import Found
+from crawler.run.checkmap import CheckMap
 from crawler.run.fresh import FieldPlan, FreshFile, fresh_results, plan_keys, url_result
 from crawler.run.recorder import Recorder
 from crawler.run.records import FileOutcome
@@ -72,7 +74,7 @@ class Feed:
     on_fresh: OnFresh
     on_ready: OnReady
     window: int = WINDOW
-    checks: dict[str, UrlCheck] = field(default_factory=dict)  # every URL with a result
+    checks: CheckMap = field(default_factory=CheckMap)  # every URL with a result
     requested: dict[str, UrlCheckRecord | None] = field(default_factory=dict)  # unanswered
     outbox: asyncio.Queue[CheckRequest | None] = field(default_factory=asyncio.Queue)
     files: int = 0  # files discovered so far
@@ -181,15 +183,18 @@ class Feed:
                 if is_http_url(item.value):
                     targets.setdefault(request_key(item.value), item.kind)
         plans = [(index, item, item.plans()) for index, item in fresh]
-        shown = {key for _, _, plan in plans for key in plan_keys(plan) if key not in self.checks}
+        named = {key for _, _, plan in plans for key in plan_keys(plan)}
+        shown = named - self.checks.known(named)
         previous = await self._last_checks([*targets, *shown.difference(targets)])
         self._show_fresh(plans, previous, targets)
         active: set[str] = set()
         for _, article in articles:
             active.update(_keys(article))
-        new = {url: kind for url, kind in targets.items() if url not in self.checks
+        checked = self.checks.known(targets)
+        new = {url: kind for url, kind in targets.items() if url not in checked
                and url not in self.requested and url in active}  # fmt: skip
-        plan = plan_checks(new, active, previous, self.now, self._limits(), self.recorder.done_urls)
+        done = await self.recorder.done_urls(new)
+        plan = plan_checks(new, active, previous, self.now, self._limits(), done)
         self.checks.update(plan.reused)
         for url, kind in plan.to_check.items():
             if self._deferring is not None:
@@ -197,8 +202,9 @@ class Feed:
                 continue
             self.requested[url] = previous.get(url)
             self.outbox.put_nowait(CheckRequest(url, kind, previous.get(url)))
+        answered = self.checks.known(active)
         for index, article in articles:
-            left = {url for url in _keys(article) if url not in self.checks}
+            left = _keys(article) - answered
             if not left:
                 self._ready(index, article)
                 continue

@@ -12,7 +12,7 @@ are not rewritten.  A finished run is marked finished with its counts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +32,6 @@ class Recorder:
     store: StateStore | None
     run_id: int | None = None
     resumed: bool = False
-    done_urls: set[str] = field(default_factory=set)  # checked by the run being resumed
     done_files: dict[str, FileRecord] = field(default_factory=dict)  # written by it, by key
     _checks: list[UrlCheckRecord] = field(default_factory=list)
     _files: list[tuple[FileRecord, list[LinkRecord]]] = field(default_factory=list)
@@ -49,10 +48,19 @@ class Recorder:
         same = [run for run in await store.runs(50) if dict(run.options) == dict(options)]
         if same and same[0].finished_at is None:
             run_id = same[0].id
-            done_urls = {check.url for check in await store.run_checks(run_id)}
             done_files = {record.path: record for record in await store.run_files(run_id)}
-            return cls(store, run_id, True, done_urls, done_files)
+            return cls(store, run_id, True, done_files)
         return cls(store, await store.begin_run(started_at, options))
+
+    async def done_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` the resumed run checked, as the store names them (passwords masked).
+
+        Asked of the store batch by batch: a resumed run of 400,000 URLs would
+        otherwise hold every one of them (and, while loading, every check).
+        """
+        if not self.resumed or self.store is None or self.run_id is None:
+            return set()
+        return await self.store.run_checked(self.run_id, urls)
 
     def check(self, url: str, check: UrlCheck) -> None:
         if self.run_id is None:

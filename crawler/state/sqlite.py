@@ -152,6 +152,9 @@ class SqliteStore:
     async def run_checks(self, run_id: int) -> list[UrlCheckRecord]:
         return await self._call(queries.run_checks, run_id)
 
+    async def run_checked(self, run_id: int, urls: Iterable[str]) -> set[str]:
+        return await self._call(queries.run_checked, run_id, list(urls))
+
     async def run_files(self, run_id: int) -> list[FileRecord]:
         return await self._call(queries.run_files, run_id)
 

@@ -183,6 +183,14 @@ def run_checks(connection: sqlite3.Connection, run_id: int) -> list[UrlCheckReco
     return [_check_of(row) for row in rows]
 
 
+def run_checked(connection: sqlite3.Connection, run_id: int, urls: Iterable[str]) -> set[str]:
+    rows = connection.execute(
+        "SELECT url FROM url_checks WHERE url IN (SELECT value FROM json_each(?)) AND run_id = ?",
+        (_wanted(_by_shown_url(urls).values()), run_id),
+    )
+    return {row["url"] for row in rows}
+
+
 def failed_urls(connection: sqlite3.Connection, run_id: int | None) -> set[str]:
     if run_id is None:
         run_id = connection.execute(

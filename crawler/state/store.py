@@ -195,6 +195,10 @@ class StateStore(Protocol):
         """Every check of one run, by URL."""
         ...
 
+    async def run_checked(self, run_id: int, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` that ``run_id`` checked, as the store names them (passwords masked)."""
+        ...
+
     async def run_files(self, run_id: int) -> list[FileRecord]:
         """Every file of one run, by path."""
         ...
