@@ -72,7 +72,17 @@ def check_writable(path: Path, option: str) -> None:
 STREAMERS: dict[Callable[[CrawlRun], str], Callable[[CrawlRun, TextIO], None]] = {
     json_report.render: json_report.write,
     csv_report.render: csv_report.write,
+    junit_report.render: junit_report.write,
 }
+
+
+def write_to(run: CrawlRun, render: Callable[[CrawlRun], str], out: TextIO) -> None:
+    """The report ``render`` makes, into ``out``: row by row for the formats that list them all."""
+    stream = STREAMERS.get(render)
+    if stream is None:
+        out.write(render(run))
+    else:
+        stream(run, out)
 
 
 def write_report(run: CrawlRun, path: Path) -> None:

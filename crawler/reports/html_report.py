@@ -304,7 +304,7 @@ def _hosts(run: CrawlRun) -> list[Row]:
 
 
 def _unprocessed(run: CrawlRun) -> list[Row]:
-    files = [item for item in run.files if item.status in ("rejected", "skipped")]
+    files = run.files.where("unprocessed")
     return [(None, texts(item.file, item.status, item.error)) for item in files]
 
 

@@ -1,0 +1,327 @@
+"""The run's records on their way to the reports: file outcomes, diffs and link rows.
+
+A crawl of 100,000 articles makes some 400,000 link rows; kept as Python objects
+until the reports, they took about 7 KB per article.  A :class:`Spool` keeps them in
+SQLite instead: in memory for a small run and, past :data:`SPILL_AFTER` records, in
+a file of a private temporary folder (the folder 0700, the file 0600: rows name
+URLs) that :meth:`Spool.close` removes, also when the run fails (a finalizer
+removes it when nobody closed the spool).  Each record is pickled whole; beside it
+are the columns the reports select, sort and count by, so that the figures over
+every distinct URL are SQL over the spool rather than dicts of every URL, and the
+records are read back as a stream.
+
+The order is the reports': files by their place in the run (discovery order), link
+rows by file, then field.  The pipeline files each record under its file's place
+as files finish (out of order); records appended without a place follow the others.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import sqlite3
+import tempfile
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from crawler.outcomes import Result
+
+if TYPE_CHECKING:
+    from crawler.run.records import FileOutcome, LinkRow
+
+SPILL_AFTER = 20_000  # records (files and link rows) held in memory before the spool moves to disk
+CACHE_KIB: Final = 4096  # SQLite page cache of a spool on disk, in KiB
+COMMIT_EVERY: Final = 2048  # records written to a spool on disk per transaction
+_FIELD_BITS: Final = 32  # a link row's key: its file's place << 32 | its place in the file
+_RANK: Final = {result: rank for rank, result in enumerate(Result)}  # the reports' order
+_OK: Final = _RANK[Result.OK]
+
+FileSubset = Literal["all", "unprocessed", "findings", "stale", "refreshed"]
+LinkSubset = Literal["all", "images", "redirected"]
+
+_FILES_WHERE: Final[dict[FileSubset, str]] = {
+    "all": "",
+    "unprocessed": "WHERE status IN ('rejected', 'skipped')",
+    "findings": "WHERE findings > 0",
+    "stale": "WHERE stale > 0",
+    "refreshed": "WHERE refreshed > 0",
+}
+_LINKS_WHERE: Final[dict[LinkSubset, str]] = {
+    "all": "",
+    "images": "WHERE image = 2 OR (image = 1 AND NOT sound)",  # not valid, or not as declared
+    "redirected": "WHERE moved",
+}
+_SCHEMA = f"""
+CREATE TABLE files (
+    place INTEGER PRIMARY KEY, status TEXT NOT NULL, findings INTEGER NOT NULL,
+    stale INTEGER NOT NULL, refreshed INTEGER NOT NULL, outcome BLOB NOT NULL, diff BLOB
+);
+CREATE TABLE links (
+    place INTEGER PRIMARY KEY,
+    url BLOB NOT NULL,  -- UTF-8 (surrogates passed): sorts as the str does
+    file BLOB NOT NULL,
+    rank INTEGER NOT NULL,  -- the result class's place in Result
+    elapsed INTEGER NOT NULL, attempts INTEGER NOT NULL,
+    image INTEGER NOT NULL,  -- 0: no probe, 1: a valid image, 2: not a valid image
+    sound INTEGER NOT NULL, moved INTEGER NOT NULL,
+    row BLOB NOT NULL
+);
+CREATE INDEX links_url ON links (url, place);
+CREATE INDEX links_problems ON links (rank, url, file, place) WHERE rank != {_OK};
+"""
+
+
+def _text(value: str) -> bytes:
+    return value.encode("utf-8", "surrogatepass")
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False)
+    # A scratch database: nothing to roll back and nothing to survive a crash.
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA synchronous = OFF")
+    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    return connection
+
+
+def _discard(connection: sqlite3.Connection, folder: Path | None) -> None:
+    connection.close()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Spool:
+    """A run's files, diffs and link rows in report order; in memory, then on disk."""
+
+    def __init__(self, spill_after: int | None = None) -> None:
+        self._limit = SPILL_AFTER if spill_after is None else spill_after
+        self._db = _connect(":memory:")
+        self._db.executescript(_SCHEMA)
+        self.folder: Path | None = None  # where the spool is on disk, once it spilled
+        self._records = 0
+        self._unsaved = 0
+        self._next_file = 0  # the place of a file appended without one
+        self._next_link = 0  # the key of a link row appended without a place
+        self._finalizer = weakref.finalize(self, _discard, self._db, None)
+        self.files = Files(self)
+        self.links = Links(self)
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Forget every record and remove the folder on disk; reading afterwards fails."""
+        self._finalizer()
+
+    def query(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, parameters)
+
+    def put_file(self, place: int | None, outcome: FileOutcome, diff: str | None) -> None:
+        if place is None:
+            place = self._next_file
+        self._next_file = max(self._next_file, place + 1)
+        self._db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                place,
+                outcome.status,
+                len(outcome.findings),
+                len(outcome.stale),
+                len(outcome.refreshed),
+                pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL),
+                None if diff is None else pickle.dumps(diff, pickle.HIGHEST_PROTOCOL),
+            ),
+        )
+        self._wrote(1)
+
+    def put_links(self, place: int | None, rows: Iterable[LinkRow]) -> None:
+        """The link rows of the file at ``place``; without one, after every row so far."""
+        if place is None:
+            first = self._next_link
+        else:
+            first = place << _FIELD_BITS
+            end = (place + 1) << _FIELD_BITS
+            self._db.execute("DELETE FROM links WHERE place >= ? AND place < ?", (first, end))
+        records = [_link_record(first + offset, row) for offset, row in enumerate(rows)]
+        self._next_link = max(self._next_link, first + len(records))
+        self._db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+        self._wrote(len(records))
+
+    def _wrote(self, records: int) -> None:
+        self._records += records
+        if self.folder is None:
+            if self._records > self._limit:
+                self._spill()
+            return
+        self._unsaved += records
+        if self._unsaved >= COMMIT_EVERY:
+            self._db.commit()
+            self._unsaved = 0
+
+    def _spill(self) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="crawler-spool-"))  # 0700
+        path = folder / "records.sqlite"
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        disk = _connect(path)
+        self._db.commit()
+        self._db.backup(disk)
+        self._finalizer.detach()
+        self._db.close()
+        self._db, self.folder = disk, folder
+        self._finalizer = weakref.finalize(self, _discard, disk, folder)
+
+
+def _link_record(place: int, row: LinkRow) -> tuple[object, ...]:
+    link, image = row.link, row.result.image
+    moved = (
+        link.is_ok
+        and link.redirects > 0
+        and link.final_url is not None
+        and link.final_url != link.url
+    )
+    return (
+        place,
+        _text(link.url),
+        _text(row.file),
+        _RANK[link.result],
+        link.elapsed_ms,
+        link.attempts,
+        0 if image is None else 1 if image.info is not None else 2,
+        row.result.is_sound,
+        moved,
+        pickle.dumps(row, pickle.HIGHEST_PROTOCOL),
+    )
+
+
+class Files:
+    """The run's file outcomes, by place in the run: ``run.files``."""
+
+    def __init__(self, spool: Spool) -> None:
+        self._spool = spool
+
+    def append(self, outcome: FileOutcome) -> None:
+        self._spool.put_file(None, outcome, None)
+
+    def __setitem__(self, place: int, item: tuple[FileOutcome, str | None]) -> None:
+        """The file at ``place`` in the run: its outcome and its diff (``--dry-run``)."""
+        self._spool.put_file(place, *item)
+
+    def __iter__(self) -> Iterator[FileOutcome]:
+        return self.where("all")
+
+    def __len__(self) -> int:
+        return self.count("all")
+
+    def where(self, subset: FileSubset) -> Iterator[FileOutcome]:
+        """The outcomes of one subset (files not processed, with findings...), in order."""
+        sql = f"SELECT outcome FROM files {_FILES_WHERE[subset]} ORDER BY place"
+        for (blob,) in self._spool.query(sql):
+            yield pickle.loads(blob)
+
+    def count(self, subset: FileSubset) -> int:
+        (count,) = self._spool.query(
+            f"SELECT COUNT(*) FROM files {_FILES_WHERE[subset]}"
+        ).fetchone()
+        return int(count)
+
+    def statuses(self) -> Counter[str]:
+        rows = self._spool.query("SELECT status, COUNT(*) FROM files GROUP BY status")
+        return Counter({status: count for status, count in rows})
+
+    def diffs(self) -> Iterator[str]:
+        """The ``--dry-run`` diffs, file by file (files left as they were have none)."""
+        for (blob,) in self._spool.query(
+            "SELECT diff FROM files WHERE diff IS NOT NULL ORDER BY place"
+        ):
+            diff: str = pickle.loads(blob)
+            if diff:
+                yield diff
+
+
+class Links:
+    """The run's link rows, by file then field: ``run.links``."""
+
+    def __init__(self, spool: Spool) -> None:
+        self._spool = spool
+
+    def append(self, row: LinkRow) -> None:
+        self._spool.put_links(None, [row])
+
+    def __setitem__(self, place: int, rows: Sequence[LinkRow]) -> None:
+        """The link rows of the file at ``place`` in the run, in field order."""
+        self._spool.put_links(place, rows)
+
+    def __iter__(self) -> Iterator[LinkRow]:
+        return self.where("all")
+
+    def __len__(self) -> int:
+        (count,) = self._spool.query("SELECT COUNT(*) FROM links").fetchone()
+        return int(count)
+
+    def where(self, subset: LinkSubset) -> Iterator[LinkRow]:
+        """The rows of one subset (image problems, redirected), in order."""
+        sql = f"SELECT row FROM links {_LINKS_WHERE[subset]} ORDER BY place"
+        for (blob,) in self._spool.query(sql):
+            yield pickle.loads(blob)
+
+    def problems(self) -> Iterator[LinkRow]:
+        """Rows whose link is not ok: by result class (in Result's order), URL, file, place."""
+        sql = f"SELECT row FROM links WHERE rank != {_OK} ORDER BY rank, url, file, place"
+        for (blob,) in self._spool.query(sql):
+            yield pickle.loads(blob)
+
+    def problem_urls(self) -> list[str]:
+        """The distinct URLs of the rows whose link is not ok."""
+        sql = f"SELECT DISTINCT url FROM links WHERE rank != {_OK}"
+        return [bytes(url).decode("utf-8", "surrogatepass") for (url,) in self._spool.query(sql)]
+
+    def url_count(self) -> int:
+        (count,) = self._spool.query("SELECT COUNT(DISTINCT url) FROM links").fetchone()
+        return int(count)
+
+    def by_url(self, *, last: bool = False) -> Iterator[tuple[str, Result, int, int]]:
+        """Each distinct URL with the result, elapsed ms and attempts of its first row (or last)."""
+        pick = "MAX" if last else "MIN"  # SQLite takes the other columns from that row
+        sql = f"SELECT url, rank, elapsed, attempts, {pick}(place) FROM links GROUP BY url"
+        results = list(Result)
+        for url, rank, elapsed, attempts, _ in self._spool.query(sql):
+            yield bytes(url).decode("utf-8", "surrogatepass"), results[rank], elapsed, attempts
+
+    def result_counts(self, *, last: bool = False) -> dict[str, int]:
+        """Distinct URLs per result class (every class, in order), by each URL's first row."""
+        pick = "MAX" if last else "MIN"
+        sql = (
+            f"SELECT rank, COUNT(*) FROM (SELECT rank, {pick}(place) FROM links GROUP BY url) "
+            "GROUP BY rank"
+        )
+        counts = dict(self._spool.query(sql).fetchall())
+        return {result.value: counts.get(rank, 0) for result, rank in _RANK.items()}
+
+    def image_counts(self) -> tuple[int, int]:
+        """Distinct image URLs probed, and how many of those are not a valid image.
+
+        Each URL counts as its last row with a probe says.
+        """
+        sql = (
+            "SELECT COUNT(*), COALESCE(SUM(image = 2), 0) FROM "
+            "(SELECT image, MAX(place) FROM links WHERE image > 0 GROUP BY url)"
+        )
+        probed, invalid = self._spool.query(sql).fetchone()
+        return int(probed), int(invalid)
+
+    def size_mismatches(self) -> int:
+        """Rows whose image is valid but the field is not sound (not the declared size...)."""
+        (count,) = self._spool.query(
+            "SELECT COUNT(*) FROM links WHERE image = 1 AND NOT sound"
+        ).fetchone()
+        return int(count)
+
+
+__all__ = ["SPILL_AFTER", "FileSubset", "Files", "LinkSubset", "Links", "Spool"]
