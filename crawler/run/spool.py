@@ -67,10 +67,11 @@ CREATE TABLE links (
     rank INTEGER NOT NULL,  -- the result class's place in Result
     elapsed INTEGER NOT NULL, attempts INTEGER NOT NULL,
     image INTEGER NOT NULL,  -- 0: no probe, 1: a valid image, 2: not a valid image
-    sound INTEGER NOT NULL, moved INTEGER NOT NULL,
-    row BLOB NOT NULL
+    sound INTEGER NOT NULL, moved INTEGER NOT NULL
 );
-CREATE INDEX links_url ON links (url, place);
+-- The pickled rows apart: counting and sorting scan the small table above only.
+CREATE TABLE link_rows (place INTEGER PRIMARY KEY, row BLOB NOT NULL);
+CREATE INDEX links_url ON links (url, place, rank, image, elapsed, attempts);  -- covering
 CREATE INDEX links_problems ON links (rank, url, file, place) WHERE rank != {_OK};
 """
 
@@ -148,11 +149,24 @@ class Spool:
         else:
             first = place << _FIELD_BITS
             end = (place + 1) << _FIELD_BITS
-            self._db.execute("DELETE FROM links WHERE place >= ? AND place < ?", (first, end))
-        records = [_link_record(first + offset, row) for offset, row in enumerate(rows)]
-        self._next_link = max(self._next_link, first + len(records))
-        self._db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
-        self._wrote(len(records))
+            for table in ("links", "link_rows"):
+                self._db.execute(
+                    f"DELETE FROM {table} WHERE place >= ? AND place < ?", (first, end)
+                )
+        places = range(first, first + len(rows := list(rows)))
+        self._next_link = max(self._next_link, places.stop)
+        self._db.executemany(
+            "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_link_columns(place, row) for place, row in zip(places, rows, strict=True)],
+        )
+        self._db.executemany(
+            "INSERT INTO link_rows VALUES (?, ?)",
+            [
+                (place, pickle.dumps(row, pickle.HIGHEST_PROTOCOL))
+                for place, row in zip(places, rows, strict=True)
+            ],
+        )
+        self._wrote(len(rows))
 
     def _wrote(self, records: int) -> None:
         self._records += records
@@ -178,7 +192,7 @@ class Spool:
         self._finalizer = weakref.finalize(self, _discard, disk, folder)
 
 
-def _link_record(place: int, row: LinkRow) -> tuple[object, ...]:
+def _link_columns(place: int, row: LinkRow) -> tuple[object, ...]:
     link, image = row.link, row.result.image
     moved = (
         link.is_ok
@@ -196,7 +210,6 @@ def _link_record(place: int, row: LinkRow) -> tuple[object, ...]:
         0 if image is None else 1 if image.info is not None else 2,
         row.result.is_sound,
         moved,
-        pickle.dumps(row, pickle.HIGHEST_PROTOCOL),
     )
 
 
@@ -267,13 +280,21 @@ class Links:
 
     def where(self, subset: LinkSubset) -> Iterator[LinkRow]:
         """The rows of one subset (image problems, redirected), in order."""
-        sql = f"SELECT row FROM links {_LINKS_WHERE[subset]} ORDER BY place"
+        sql = (
+            "SELECT row FROM link_rows ORDER BY place"
+            if subset == "all"
+            else f"SELECT row FROM links JOIN link_rows USING (place) {_LINKS_WHERE[subset]} "
+            "ORDER BY place"
+        )
         for (blob,) in self._spool.query(sql):
             yield pickle.loads(blob)
 
     def problems(self) -> Iterator[LinkRow]:
         """Rows whose link is not ok: by result class (in Result's order), URL, file, place."""
-        sql = f"SELECT row FROM links WHERE rank != {_OK} ORDER BY rank, url, file, place"
+        sql = (
+            f"SELECT row FROM links JOIN link_rows USING (place) WHERE rank != {_OK} "
+            "ORDER BY rank, url, file, place"
+        )
         for (blob,) in self._spool.query(sql):
             yield pickle.loads(blob)
 
