@@ -20,6 +20,7 @@ import pytest
 
 from crawler.checks.findings import Finding
 from crawler.enrich.results import FieldResult
+from crawler.errors import StorageError
 from crawler.outcomes import LinkResult, Result
 from crawler.reports import RENDERERS, write_to
 from crawler.reports import summary as summary_report
@@ -145,6 +146,17 @@ def test_a_spool_nobody_closed_is_removed_when_it_is_dropped() -> None:
     del spool
     gc.collect()
     assert not folder.exists()
+
+
+def test_a_spool_that_cannot_spill_names_the_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "no such folder"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    with Spool(spill_after=1) as spool:
+        spool.files.append(FileOutcome("a.md", "enriched"))
+        with pytest.raises(StorageError, match=r"no such folder.*cannot spool.*TMPDIR"):
+            spool.files.append(FileOutcome("b.md", "enriched"))
 
 
 def _rows(number: int, start: int) -> list[LinkRow]:

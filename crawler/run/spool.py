@@ -25,9 +25,11 @@ import tempfile
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from crawler.errors import StorageError
 from crawler.outcomes import Result
 
 if TYPE_CHECKING:
@@ -124,7 +126,27 @@ class Spool:
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._db.execute(sql, parameters)
 
+    @contextmanager
+    def _storing(self) -> Iterator[None]:
+        """StorageError, naming the place, when the spool cannot take a record (disk full)."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as exc:
+            where = self.folder or tempfile.gettempdir()
+            raise StorageError(
+                f"{where}: cannot spool the run's records ({exc}); TMPDIR names another place"
+            ) from None
+
     def put_file(self, place: int | None, outcome: FileOutcome, diff: str | None) -> None:
+        with self._storing():
+            self._put_file(place, outcome, diff)
+
+    def put_links(self, place: int | None, rows: Iterable[LinkRow]) -> None:
+        """The link rows of the file at ``place``; without one, after every row so far."""
+        with self._storing():
+            self._put_links(place, list(rows))
+
+    def _put_file(self, place: int | None, outcome: FileOutcome, diff: str | None) -> None:
         if place is None:
             place = self._next_file
         self._next_file = max(self._next_file, place + 1)
@@ -142,8 +164,7 @@ class Spool:
         )
         self._wrote(1)
 
-    def put_links(self, place: int | None, rows: Iterable[LinkRow]) -> None:
-        """The link rows of the file at ``place``; without one, after every row so far."""
+    def _put_links(self, place: int | None, rows: list[LinkRow]) -> None:
         if place is None:
             first = self._next_link
         else:
@@ -153,7 +174,7 @@ class Spool:
                 self._db.execute(
                     f"DELETE FROM {table} WHERE place >= ? AND place < ?", (first, end)
                 )
-        places = range(first, first + len(rows := list(rows)))
+        places = range(first, first + len(rows))
         self._next_link = max(self._next_link, places.stop)
         self._db.executemany(
             "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -182,10 +203,14 @@ class Spool:
     def _spill(self) -> None:
         folder = Path(tempfile.mkdtemp(prefix="crawler-spool-"))  # 0700
         path = folder / "records.sqlite"
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        disk = _connect(path)
-        self._db.commit()
-        self._db.backup(disk)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            disk = _connect(path)
+            self._db.commit()
+            self._db.backup(disk)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         self._finalizer.detach()
         self._db.close()
         self._db, self.folder = disk, folder
