@@ -68,11 +68,12 @@ def check_writable(path: Path, option: str) -> None:
         raise UsageError(f"{option} {path}: cannot write in {folder}: {exc.strerror}") from None
 
 
-# Formats written row by row, for reports that list every link: never held whole.
+# Formats written piece by piece, for reports that list every link (or many): never held whole.
 STREAMERS: dict[Callable[[CrawlRun], str], Callable[[CrawlRun, TextIO], None]] = {
     json_report.render: json_report.write,
     csv_report.render: csv_report.write,
     junit_report.render: junit_report.write,
+    html_report.render: html_report.write,
 }
 
 
