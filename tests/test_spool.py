@@ -10,6 +10,7 @@ after a few records; every format must come out byte for byte the same.
 from __future__ import annotations
 
 import gc
+import os
 import stat
 import tempfile
 import tracemalloc
@@ -145,6 +146,21 @@ def test_a_spool_nobody_closed_is_removed_when_it_is_dropped() -> None:
     assert folder is not None and folder.exists()
     del spool
     gc.collect()
+    assert not folder.exists()
+
+
+def test_a_forked_child_never_removes_its_parents_spool() -> None:
+    with Spool(spill_after=0) as spool:
+        spool.files.append(FileOutcome("a.md", "enriched"))
+        folder = spool.folder
+        assert folder is not None
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child only closes its copy and leaves
+            spool.close()
+            os._exit(0)
+        os.waitpid(child, 0)
+        assert folder.exists()
+        assert [outcome.file for outcome in spool.files] == ["a.md"]
     assert not folder.exists()
 
 

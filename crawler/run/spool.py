@@ -91,7 +91,9 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return connection
 
 
-def _discard(connection: sqlite3.Connection, folder: Path | None) -> None:
+def _discard(connection: sqlite3.Connection, folder: Path | None, owner: int) -> None:
+    if os.getpid() != owner:  # a forked child's copy: the folder is its parent's
+        return
     connection.close()
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
@@ -109,7 +111,7 @@ class Spool:
         self._unsaved = 0
         self._next_file = 0  # the place of a file appended without one
         self._next_link = 0  # the key of a link row appended without a place
-        self._finalizer = weakref.finalize(self, _discard, self._db, None)
+        self._finalizer = weakref.finalize(self, _discard, self._db, None, os.getpid())
         self.files = Files(self)
         self.links = Links(self)
 
@@ -214,7 +216,7 @@ class Spool:
         self._finalizer.detach()
         self._db.close()
         self._db, self.folder = disk, folder
-        self._finalizer = weakref.finalize(self, _discard, disk, folder)
+        self._finalizer = weakref.finalize(self, _discard, disk, folder, os.getpid())
 
 
 def _link_columns(place: int, row: LinkRow) -> tuple[object, ...]:
