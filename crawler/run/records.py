@@ -19,7 +19,8 @@ from crawler.checks.findings import Finding
 from crawler.checks.staleness import Staleness
 from crawler.enrich.results import FieldResult
 from crawler.outcomes import LinkResult
-from crawler.run.spool import Files, Links, Spool
+from crawler.run.spool import Spool
+from crawler.run.spool_views import Files, Links
 from crawler.state.store import RunRecord, UrlHistory
 
 FileStatus = Literal["enriched", "unchanged", "rejected", "skipped"]
