@@ -31,7 +31,6 @@ from typing import Any
 from crawler.config import Config
 from crawler.defaults import WORKERS_FROM
 from crawler.fetch import Resolver
-from crawler.outcomes import Result
 from crawler.read.discover import Source, discover
 from crawler.run.feed import Feed
 from crawler.run.fresh import FreshFile, field_plans
@@ -90,16 +89,21 @@ async def crawl(
 
     The run holds the lock on its state file and content folders throughout
     (:class:`crawler.state.lock.RunLock`; a second run gets LockHeld), until the
-    last write has finished, even when the run is cancelled.
+    last write has finished, even when the run is cancelled.  The caller closes
+    the run once its reports are written (that removes its spool).
     """
     run = CrawlRun(started_at=datetime.now(UTC))
-    with RunLock.for_run(config.state, content_roots(options.paths), command=_command()):
-        store = None if config.state is None else await SqliteStore.open(config.state)
-        try:
-            await _crawl(run, options, config, store, progress, resolver)
-        finally:
-            if store is not None:
-                await store.close()
+    try:
+        with RunLock.for_run(config.state, content_roots(options.paths), command=_command()):
+            store = None if config.state is None else await SqliteStore.open(config.state)
+            try:
+                await _crawl(run, options, config, store, progress, resolver)
+            finally:
+                if store is not None:
+                    await store.close()
+    except BaseException:
+        run.close()  # its spool, on disk past a threshold
+        raise
     return run
 
 
@@ -137,8 +141,8 @@ async def _crawl(
     limits = FileLimits(
         config.max_file_bytes, config.max_front_matter_bytes, config.max_urls is None
     )
-    files: dict[int, tuple[FileOutcome, str | None]] = {}
-    rows: dict[int, list[LinkRow]] = {}
+    # Under each file's place in the run, as files finish (spooled, read back in order).
+    files, rows = run.files, run.links
 
     def outcome(index: int, item: FileOutcome) -> None:
         files[index] = (item, None)
@@ -212,20 +216,11 @@ async def _crawl(
         checked,
         f"; resumed run {recorder.run_id}" if recorder.resumed else "",
     )
-    for index in sorted(files):
-        item, diff = files[index]
-        run.files.append(item)
-        if diff:
-            run.diffs.append(diff)
-        run.links += rows.get(index, [])
     run.finished_at = datetime.now(UTC)
     if recorder.run_id is not None and store is not None:
-        per_url = {row.link.url: row.link.result.value for row in run.links}
-        counts = {result.value: 0 for result in Result}
-        for value in per_url.values():
-            counts[value] += 1
-        await recorder.finish(run.finished_at, counts)
-        run.history = await store.history(per_url)
+        await recorder.finish(run.finished_at, run.links.result_counts(last=True))
+        # The reports show the history of the URLs that are not ok, and of no other.
+        run.history = await store.history(run.links.problem_urls())
         run.trend = [item for item in await store.runs(30) if item.id != recorder.run_id]
 
 

@@ -26,9 +26,9 @@ from typing import Any, TextIO, TypeVar
 from crawler.cli.options import config_from
 from crawler.config import Config
 from crawler.errors import StorageError, UsageError
-from crawler.pipeline import CrawlOptions, ProgressStart, crawl
+from crawler.pipeline import CrawlOptions, CrawlRun, ProgressStart, crawl
 from crawler.read.discover import has_articles
-from crawler.reports import RENDERERS, check_report_path, write_report
+from crawler.reports import RENDERERS, check_report_path, write_report, write_to
 from crawler.reports import summary as summary_report
 from crawler.reports.model import summarize
 from crawler.run import loop as event_loop
@@ -110,10 +110,15 @@ async def crawl_and_report(options: CrawlOptions, config: Config, output: Output
     context, start = _progress(show_progress)
     with context:
         run = await crawl(options, config, progress=start)
+    with run:  # its spool is removed when the reports are written, or fail
+        return _report(run, options, output, empty)
+
+
+def _report(run: CrawlRun, options: CrawlOptions, output: Output, empty: list[str]) -> bool:
     for diff in run.diffs:
         sys.stdout.write(diff)
     if output.stdout_format is not None:
-        sys.stdout.write(RENDERERS[FORMATS[output.stdout_format]](run))
+        write_to(run, RENDERERS[FORMATS[output.stdout_format]], sys.stdout)
         sys.stdout.flush()
     # When stdout carries data (the --dry-run diff, a report), messages go to stderr.
     carries_data = options.dry_run or output.stdout_format is not None

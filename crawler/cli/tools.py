@@ -106,9 +106,10 @@ def command_report(args: argparse.Namespace) -> int:
         async with await SqliteStore.open(state) as store:
             return await load_run(store, args.run, state)
 
-    run = event_loop.run(load())
-    extension = {"text": None, "junit": ".xml"}.get(args.format, f".{args.format}")
-    text = summary_report.render(run) if extension is None else RENDERERS[extension](run)
+    with event_loop.run(load()) as run:
+        extension = {"text": None, "junit": ".xml"}.get(args.format, f".{args.format}")
+        text = summary_report.render(run) if extension is None else RENDERERS[extension](run)
+        failed = summarize(run).failed
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -116,7 +117,7 @@ def command_report(args: argparse.Namespace) -> int:
             write_atomic(args.out, text.encode("utf-8"))
         except OSError as exc:
             raise StorageError(f"{args.out}: cannot write the report: {exc.strerror}") from None
-    return EXIT_FAILURES if summarize(run).failed else EXIT_OK
+    return EXIT_FAILURES if failed else EXIT_OK
 
 
 __all__ = ["REPORT_FORMATS", "command_extract", "command_probe", "command_report"]

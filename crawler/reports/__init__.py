@@ -68,11 +68,22 @@ def check_writable(path: Path, option: str) -> None:
         raise UsageError(f"{option} {path}: cannot write in {folder}: {exc.strerror}") from None
 
 
-# Formats written row by row, for reports that list every link: never held whole.
+# Formats written piece by piece, for reports that list every link (or many): never held whole.
 STREAMERS: dict[Callable[[CrawlRun], str], Callable[[CrawlRun, TextIO], None]] = {
     json_report.render: json_report.write,
     csv_report.render: csv_report.write,
+    junit_report.render: junit_report.write,
+    html_report.render: html_report.write,
 }
+
+
+def write_to(run: CrawlRun, render: Callable[[CrawlRun], str], out: TextIO) -> None:
+    """The report ``render`` makes, into ``out``: row by row for the formats that list them all."""
+    stream = STREAMERS.get(render)
+    if stream is None:
+        out.write(render(run))
+    else:
+        stream(run, out)
 
 
 def write_report(run: CrawlRun, path: Path) -> None:

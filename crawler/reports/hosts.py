@@ -9,12 +9,13 @@ or skipped URL costs no time and would only pull the median down.
 from __future__ import annotations
 
 import statistics
+from array import array
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
-from crawler.outcomes import LinkResult, Result
+from crawler.outcomes import Result
 from crawler.run.records import CrawlRun
 
 NO_HOST: Final = "(no host)"  # where URL values without a host are counted
@@ -26,8 +27,9 @@ class HostFigures:
 
     host: str
     by_result: dict[str, int]  # distinct URLs per result class, every class present
-    elapsed_ms: tuple[int, ...]  # one per requested URL, slowest first
-    slowest_url: str | None  # the URL that took longest, if any was requested
+    median_ms: int | None  # of the requested URLs, if any was requested
+    slowest_ms: int | None
+    slowest_url: str | None  # the URL that took longest (the first by name among equals)
 
     @property
     def urls(self) -> int:
@@ -37,13 +39,14 @@ class HostFigures:
     def failures(self) -> int:
         return sum(count for name, count in self.by_result.items() if Result(name).is_failure)
 
-    @property
-    def median_ms(self) -> int | None:
-        return round(statistics.median(self.elapsed_ms)) if self.elapsed_ms else None
 
-    @property
-    def slowest_ms(self) -> int | None:
-        return self.elapsed_ms[0] if self.elapsed_ms else None
+@dataclass(slots=True)
+class _Tally:
+    """A host's figures while the run's distinct URLs stream by."""
+
+    counts: Counter[Result] = field(default_factory=Counter)
+    elapsed: array[int] = field(default_factory=lambda: array("q"))  # compact: one per URL
+    slowest: tuple[int, str] | None = None  # (-elapsed ms, URL): the least is the slowest
 
 
 def host_of(url: str) -> str:
@@ -55,32 +58,32 @@ def host_of(url: str) -> str:
     return host or NO_HOST
 
 
-def _was_requested(link: LinkResult) -> bool:
-    return link.attempts > 0
-
-
 def host_figures(run: CrawlRun) -> list[HostFigures]:
-    """Figures per host, the host with most URLs first (then by name)."""
-    links: dict[str, LinkResult] = {}
-    for row in run.links:
-        links.setdefault(row.link.url, row.link)
-    per_host: dict[str, list[LinkResult]] = {}
-    for link in links.values():
-        per_host.setdefault(host_of(link.url), []).append(link)
-    figures = []
-    for host, named in per_host.items():
-        counts = Counter(link.result.value for link in named)
-        timed = sorted((link for link in named if _was_requested(link)), key=_slowest_first)
-        figures.append(
-            HostFigures(
-                host=host,
-                by_result={result.value: counts[result.value] for result in Result},
-                elapsed_ms=tuple(link.elapsed_ms for link in timed),
-                slowest_url=timed[0].url if timed else None,
-            )
+    """Figures per host, the host with most URLs first (then by name).
+
+    Each distinct URL counts as the first row naming it says; a URL was timed
+    when it was requested (attempts > 0).
+    """
+    tallies: dict[str, _Tally] = {}
+    for url, result, elapsed_ms, attempts in run.links.by_url():
+        host = host_of(url)
+        tally = tallies.get(host)
+        if tally is None:
+            tally = tallies[host] = _Tally()
+        tally.counts[result] += 1
+        if attempts > 0:
+            tally.elapsed.append(elapsed_ms)
+            key = (-elapsed_ms, url)
+            if tally.slowest is None or key < tally.slowest:
+                tally.slowest = key
+    figures = [
+        HostFigures(
+            host=host,
+            by_result={result.value: tally.counts[result] for result in Result},
+            median_ms=round(statistics.median(tally.elapsed)) if tally.elapsed else None,
+            slowest_ms=None if tally.slowest is None else -tally.slowest[0],
+            slowest_url=None if tally.slowest is None else tally.slowest[1],
         )
+        for host, tally in tallies.items()
+    ]
     return sorted(figures, key=lambda item: (-item.urls, item.host))
-
-
-def _slowest_first(link: LinkResult) -> tuple[int, str]:
-    return -link.elapsed_ms, link.url

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from html import escape
+from typing import TextIO
 
 from crawler.fetch.urls import is_http_url
 from crawler.outcomes import Result
@@ -175,27 +177,42 @@ def named_by(rows: Iterable[LinkRow]) -> str:
 
 def table(name: str, headers: Sequence[str], rows: Sequence[Row], numeric: Sequence[str]) -> str:
     """A sortable, filterable table; the headers listed in ``numeric`` sort as numbers."""
+    return "".join(table_parts(name, headers, rows, numeric))
+
+
+def table_parts(
+    name: str, headers: Sequence[str], rows: Sequence[Row], numeric: Sequence[str]
+) -> Iterator[str]:
+    """:func:`table`'s markup, row by row: a long table is never one more string."""
     if not rows:
-        return '<p class="empty">None.</p>'
+        yield '<p class="empty">None.</p>'
+        return
     head = "".join(
         f'<th scope="col"{" data-type=number" if header in numeric else ""}>{escape(header)}</th>'
         for header in headers
     )
-    body = "".join(
-        ("<tr>" if kind is None else f'<tr data-result="{escape(kind)}">')
-        + "".join(cells)
-        + "</tr>"
-        for kind, cells in rows
-    )
-    return (
+    yield (
         f'<div class="scroll"><table class="data" id="{name}-table">'
         f"<caption>{len(rows)} rows</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        f"<thead><tr>{head}</tr></thead><tbody>"
     )
+    for kind, cells in rows:
+        yield (
+            ("<tr>" if kind is None else f'<tr data-result="{escape(kind)}">')
+            + "".join(cells)
+            + "</tr>"
+        )
+    yield "</tbody></table></div>"
 
 
 def section(name: str, title: str, body: str) -> str:
-    return f'<section id="{name}"><h2>{escape(title)}</h2>{body}</section>'
+    return "".join(section_parts(name, title, [body]))
+
+
+def section_parts(name: str, title: str, body: Iterable[str]) -> Iterator[str]:
+    yield f'<section id="{name}"><h2>{escape(title)}</h2>'
+    yield from body
+    yield "</section>"
 
 
 def _summary(run: CrawlRun, summary: Summary) -> str:
@@ -304,7 +321,7 @@ def _hosts(run: CrawlRun) -> list[Row]:
 
 
 def _unprocessed(run: CrawlRun) -> list[Row]:
-    files = [item for item in run.files if item.status in ("rejected", "skipped")]
+    files = run.files.where("unprocessed")
     return [(None, texts(item.file, item.status, item.error)) for item in files]
 
 
@@ -352,8 +369,15 @@ def _filters() -> str:
 
 
 def render(run: CrawlRun) -> str:
+    buffer = io.StringIO()
+    write(run, buffer)
+    return buffer.getvalue()
+
+
+def write(run: CrawlRun, out: TextIO) -> None:
+    """The page into ``out``, a table row at a time (the rows of a section are held)."""
     summary = summarize(run)
-    parts = [
+    head = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
@@ -362,16 +386,16 @@ def render(run: CrawlRun) -> str:
         "<body><h1>Crawl report</h1>",
         _filters(),
         _summary(run, summary),
-        # What to fix first; the figures (charts, hosts) after.
-        *(
-            section(name, title, table(name, headers, rows(run), numeric))
-            for name, title, headers, numeric, rows in _SECTIONS
-        ),
-        _charts(run, summary),
-        *(
-            section(name, title, table(name, headers, rows(run), numeric))
-            for name, title, headers, numeric, rows in _FIGURES
-        ),
-        f"<script>{_SCRIPT}</script></body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    out.write("\n".join(head))
+    _write_sections(run, _SECTIONS, out)  # what to fix first; the figures after
+    out.write("\n" + _charts(run, summary))
+    _write_sections(run, _FIGURES, out)
+    out.write(f"\n<script>{_SCRIPT}</script></body></html>\n")
+
+
+def _write_sections(run: CrawlRun, sections: list[_Section], out: TextIO) -> None:
+    for name, title, headers, numeric, rows in sections:
+        out.write("\n")
+        for part in section_parts(name, title, table_parts(name, headers, rows(run), numeric)):
+            out.write(part)

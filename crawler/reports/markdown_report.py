@@ -32,7 +32,7 @@ def render(run: CrawlRun) -> str:
         "|---|---:|",
     ]
     lines += [f"| {name} | {count} |" for name, count in summary.by_result.items()]
-    problems = [outcome for outcome in run.files if outcome.status in ("rejected", "skipped")]
+    problems = list(run.files.where("unprocessed"))
     if problems:
         lines += ["", "## Files not processed", "", "| file | status | reason |", "|---|---|---|"]
         lines += [f"| {_cell(o.file)} | {o.status} | {_cell(o.error)} |" for o in problems]

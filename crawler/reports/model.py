@@ -1,4 +1,8 @@
-"""Figures every report shares, derived once from a CrawlRun."""
+"""Figures and row subsets every report shares, read from a CrawlRun's spool.
+
+The subsets (links not ok, image problems, redirects, findings, stale fields) are
+selected by the spool and held; the rows of the whole run are only ever streamed.
+"""
 
 from __future__ import annotations
 
@@ -35,25 +39,23 @@ class Summary:
 
 
 def summarize(run: CrawlRun) -> Summary:
-    per_url: dict[str, str] = {}
-    for row in run.links:
-        per_url.setdefault(row.link.url, row.link.result.value)
-    counts = Counter(per_url.values())
-    statuses = Counter(outcome.status for outcome in run.files)
-    probes = {row.link.url: row.result.image for row in run.links if row.result.image}
+    """The run's figures, each counted over the spool (SQL), never a dict of every URL."""
+    statuses = run.files.statuses()
+    probed, invalid = run.links.image_counts()
+    codes = Counter(
+        item.code for outcome in run.files.where("findings") for item in outcome.findings
+    )
     return Summary(
-        files=len(run.files),
+        files=sum(statuses.values()),
         files_rejected=statuses["rejected"],
         files_skipped=statuses["skipped"],
-        urls=len(per_url),
-        by_result={result.value: counts[result.value] for result in Result},
-        images_probed=len(probes),
-        images_invalid=sum(1 for probe in probes.values() if probe.info is None),
-        size_mismatches=sum(1 for row in run.links if _size_mismatch(row)),
-        files_stale=sum(1 for outcome in run.files if outcome.stale),
-        findings=dict(
-            sorted(Counter(item.code for outcome in run.files for item in outcome.findings).items())
-        ),
+        urls=run.links.url_count(),
+        by_result=run.links.result_counts(),
+        images_probed=probed,
+        images_invalid=invalid,
+        size_mismatches=run.links.size_mismatches(),
+        files_stale=run.files.count("stale"),
+        findings=dict(sorted(codes.items())),
     )
 
 
@@ -81,7 +83,7 @@ def image_problem(row: LinkRow) -> str | None:
 
 def image_rows(run: CrawlRun) -> list[tuple[LinkRow, str]]:
     """Image fields whose URL is not a valid image or not the declared size."""
-    found = [(row, image_problem(row)) for row in run.links]
+    found = [(row, image_problem(row)) for row in run.links.where("images")]
     return [(row, problem) for row, problem in found if problem is not None]
 
 
@@ -107,13 +109,15 @@ def link_record(row: LinkRow) -> dict[str, Any]:
 
 def finding_rows(run: CrawlRun) -> list[tuple[str, Finding]]:
     """Every finding of the run with the file it concerns, by code then file."""
-    rows = [(outcome.file, item) for outcome in run.files for item in outcome.findings]
+    rows = [
+        (outcome.file, item) for outcome in run.files.where("findings") for item in outcome.findings
+    ]
     return sorted(rows, key=lambda row: (row[1].code, row[0], row[1].field))
 
 
 def stale_rows(run: CrawlRun) -> list[tuple[str, Staleness]]:
     """Every stale field of the run with its file, in file order."""
-    return [(outcome.file, item) for outcome in run.files for item in outcome.stale]
+    return [(outcome.file, item) for outcome in run.files.where("stale") for item in outcome.stale]
 
 
 def file_record(outcome: FileOutcome) -> dict[str, Any]:
@@ -122,10 +126,8 @@ def file_record(outcome: FileOutcome) -> dict[str, Any]:
 
 
 def problem_rows(run: CrawlRun) -> list[LinkRow]:
-    """Rows whose link is not ok, worst classes first."""
-    order = {result: index for index, result in enumerate(Result)}
-    rows = [row for row in run.links if row.link.result is not Result.OK]
-    return sorted(rows, key=lambda row: (order[row.link.result], row.link.url, row.file))
+    """Rows whose link is not ok, worst classes first (then by URL and file)."""
+    return list(run.links.problems())
 
 
 def times(run: CrawlRun) -> tuple[str, str]:
@@ -135,14 +137,7 @@ def times(run: CrawlRun) -> tuple[str, str]:
 
 def redirect_rows(run: CrawlRun) -> list[LinkRow]:
     """Rows whose link is ok only after redirects to another URL: values worth updating."""
-    rows = [
-        row
-        for row in run.links
-        if row.link.is_ok
-        and row.link.redirects > 0
-        and row.link.final_url is not None
-        and row.link.final_url != row.link.url
-    ]
+    rows = list(run.links.where("redirected"))
     return sorted(rows, key=lambda row: (row.link.url, row.file, row.field))
 
 

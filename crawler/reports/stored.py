@@ -46,15 +46,25 @@ async def load_run(store: StateStore, run_id: int | None, state_path: Path) -> C
             raise UsageError(f"{state_path}: no run {run_id} (runs 1 to {len(runs)})")
         record = matching[0]
     run = CrawlRun(started_at=record.started_at, finished_at=record.finished_at)
-    run.run_id = record.id
+    try:
+        await _fill(run, store, record.id)
+    except BaseException:
+        run.close()
+        raise
+    run.trend = [item for item in runs[: TREND_RUNS + 1] if item.id != record.id][:TREND_RUNS]
+    return run
+
+
+async def _fill(run: CrawlRun, store: StateStore, run_id: int) -> None:
+    run.run_id = run_id
     displays: dict[str, str] = {}
-    for file in await store.run_files(record.id):
+    for file in await store.run_files(run_id):
         display = displays[file.path] = display_path(Path(file.path))
         status = file.outcome.get("status")
         kept = cast(FileStatus, status if status in _STATUSES else "unchanged")
         run.files.append(FileOutcome.from_json(file.outcome, display, kept))
-    links = await store.run_links(record.id)
-    checks = {check.url: check for check in await store.run_checks(record.id)}
+    links = await store.run_links(run_id)
+    checks = {check.url: check for check in await store.run_checks(run_id)}
     missing = {link.url for link in links} - checks.keys()
     checks |= await store.last_checks(missing)
     for link in links:
@@ -68,9 +78,7 @@ async def load_run(store: StateStore, run_id: int | None, state_path: Path) -> C
         else:
             result = FieldResult(LinkResult(link.url, Result.SKIPPED, detail="no check recorded"))
         run.links.append(LinkRow(displays.get(link.path, link.path), link.field, result))
-    run.history = await store.history({link.url for link in links})
-    run.trend = [item for item in runs[: TREND_RUNS + 1] if item.id != record.id][:TREND_RUNS]
-    return run
+    run.history = await store.history(run.links.problem_urls())  # the URLs reports show
 
 
 def _field_result(check: UrlCheck) -> FieldResult:

@@ -18,7 +18,6 @@ from crawler.reports.model import (
     Summary,
     finding_rows,
     image_rows,
-    problem_rows,
     stale_rows,
     summarize,
 )
@@ -97,27 +96,40 @@ def render(
 
 
 def _links(run: CrawlRun, paint: _Paint) -> list[str]:
+    # Only the URLs listed are held (with every row naming them, wherever it sorts).
     by_url: dict[str, list[LinkRow]] = {}
-    for row in problem_rows(run):
-        by_url.setdefault(row.link.url, []).append(row)
+    for row in run.links.problems():
+        named_by = by_url.get(row.link.url)
+        if named_by is not None:
+            named_by.append(row)
+        elif len(by_url) < MAX_LISTED:
+            by_url[row.link.url] = [row]
     lines = ["Links that are not ok:"] if by_url else []
-    for url, named_by in list(by_url.items())[:MAX_LISTED]:
+    for url, named_by in by_url.items():
         link = named_by[0].link
         status = "" if link.status is None else str(link.status)
         detail = f"  ({shorten(link.detail, MAX_DETAIL)})" if link.detail else ""
         label = paint.result(link.result, f"{link.result.value:<8}")
         lines.append(f"  {label} {status:>3}  {shorten(url, MAX_URL)}{detail}")
         lines += [f"           {row.file}: {row.field}" for row in named_by]
-    if len(by_url) > MAX_LISTED:
-        lines.append(f"  ... and {len(by_url) - MAX_LISTED} more URLs (see --report)")
+    more = len(run.links.problem_urls()) - len(by_url) if len(by_url) == MAX_LISTED else 0
+    if more:
+        lines.append(f"  ... and {more} more URLs (see --report)")
     return lines
 
 
 def _images(run: CrawlRun, summary: Summary) -> list[str]:
-    refreshed = {(outcome.file, name) for outcome in run.files for name in outcome.refreshed}
+    found = image_rows(run)
+    files = {row.file for row, _ in found}
+    refreshed = {
+        (outcome.file, name)
+        for outcome in run.files.where("refreshed")
+        if outcome.file in files
+        for name in outcome.refreshed
+    }
     images = [
         (row, problem)
-        for row, problem in image_rows(run)
+        for row, problem in found
         if (row.file, row.field.removesuffix(".url") + ".width") not in refreshed
     ]
     if not images:
@@ -145,14 +157,20 @@ def _findings(run: CrawlRun) -> list[str]:
 
 def _refreshed_and_stale(run: CrawlRun) -> list[str]:
     lines = []
-    corrected = [(outcome.file, name) for outcome in run.files for name in outcome.refreshed]
+    stale_files = {file for file, _ in stale_rows(run)}
+    corrected, corrected_files = 0, set[str]()
+    done = set[tuple[str, str]]()  # fields refreshed in files with stale fields
+    for outcome in run.files.where("refreshed"):
+        corrected += len(outcome.refreshed)
+        corrected_files.add(outcome.file)
+        if outcome.file in stale_files:
+            done.update((outcome.file, name) for name in outcome.refreshed)
     if corrected:
-        files = len({file for file, _ in corrected})
+        files = len(corrected_files)
         lines.append(
-            f"Refreshed: {plural(len(corrected), 'field')} in {plural(files, 'file')}, "
+            f"Refreshed: {plural(corrected, 'field')} in {plural(files, 'file')}, "
             "each old value kept under crawl.previous"
         )
-    done = set(corrected)
     stale = [(file, item) for file, item in stale_rows(run) if (file, item.field) not in done]
     if stale:
         files = len({file for file, _ in stale})

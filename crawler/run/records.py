@@ -1,15 +1,16 @@
 """What a crawl produces, as the reports and the state store read it.
 
 :class:`CrawlRun` holds the run's files (one :class:`FileOutcome` each) and link
-rows (one :class:`LinkRow` per file and URL field); :class:`CrawlOptions` are
+rows (one :class:`LinkRow` per file and URL field), spooled
+(:mod:`crawler.run.spool`); :class:`CrawlOptions` are
 the options that are not settings (where to write, whether to write).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,8 @@ from crawler.checks.findings import Finding
 from crawler.checks.staleness import Staleness
 from crawler.enrich.results import FieldResult
 from crawler.outcomes import LinkResult
+from crawler.run.spool import Spool
+from crawler.run.spool_views import Files, Links
 from crawler.state.store import RunRecord, UrlHistory
 
 FileStatus = Literal["enriched", "unchanged", "rejected", "skipped"]
@@ -79,16 +82,60 @@ class LinkRow:
         return self.result.link
 
 
-@dataclass(slots=True)
 class CrawlRun:
-    started_at: datetime
-    finished_at: datetime | None = None
-    files: list[FileOutcome] = field(default_factory=list)
-    links: list[LinkRow] = field(default_factory=list)
-    diffs: list[str] = field(default_factory=list)
-    run_id: int | None = None  # the run's number in the state store, when there is one
-    history: dict[str, UrlHistory] = field(default_factory=dict)  # per URL, from the store
-    trend: list[RunRecord] = field(default_factory=list)  # earlier runs, newest first
+    """A run's records as the reports read them, with what the state store adds.
+
+    ``files`` (one :class:`FileOutcome` each, by place in the run), ``links`` (one
+    :class:`LinkRow` per file and URL field) and ``diffs`` live in a
+    :class:`crawler.run.spool.Spool`, on disk past its threshold: :meth:`close`
+    (or leaving a ``with`` block) removes it once the reports are written.
+    """
+
+    __slots__ = ("finished_at", "history", "run_id", "spool", "started_at", "trend")
+
+    def __init__(
+        self,
+        started_at: datetime,
+        finished_at: datetime | None = None,
+        *,
+        files: Iterable[FileOutcome] = (),
+        links: Iterable[LinkRow] = (),
+        run_id: int | None = None,  # the run's number in the state store, when there is one
+        history: dict[str, UrlHistory] | None = None,  # URLs not ok in this run, from the store
+        trend: list[RunRecord] | None = None,  # earlier runs, newest first
+        spill_after: int | None = None,  # records held in memory (default: spool.SPILL_AFTER)
+    ) -> None:
+        self.started_at = started_at
+        self.finished_at = finished_at
+        self.spool = Spool(spill_after)
+        self.run_id = run_id
+        self.history: dict[str, UrlHistory] = {} if history is None else history
+        self.trend: list[RunRecord] = [] if trend is None else trend
+        for outcome in files:
+            self.files.append(outcome)
+        for row in links:
+            self.links.append(row)
+
+    @property
+    def files(self) -> Files:
+        return self.spool.files
+
+    @property
+    def links(self) -> Links:
+        return self.spool.links
+
+    @property
+    def diffs(self) -> Iterator[str]:
+        return self.spool.files.diffs()
+
+    def close(self) -> None:
+        self.spool.close()
+
+    def __enter__(self) -> CrawlRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def display_path(path: Path) -> str:
