@@ -269,10 +269,10 @@ class Fetcher:
         redirects = 0
         loop = asyncio.get_running_loop()
         while True:
-            refusal = await self._refusal(current, robots, included)
+            host, port = _address_of(current)
+            refusal = await self._refusal(current, host, port, robots, included)
             if refusal is not None:
                 return _Attempt(refused_by_policy(refusal), current, redirects)
-            host = _host_of(current)
             asked = loop.time()
             async with self._hosts.slot(host):
                 hop_started = loop.time()
@@ -406,7 +406,9 @@ class Fetcher:
             response.close()
         return body
 
-    async def _refusal(self, url: str, robots: bool, included: bool = False) -> str | None:
+    async def _refusal(
+        self, url: str, host: str, port: int, robots: bool, included: bool = False
+    ) -> str | None:
         """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt.
 
         ``robots`` is False for the fetch of robots.txt itself, which neither robots
@@ -418,9 +420,6 @@ class Fetcher:
             for pattern in self._exclude:
                 if pattern.search(url):
                     return f"excluded by rule {pattern.pattern!r}"
-        parts = urlsplit(url)
-        host = _host_of(url)
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
         refusal = refusal_for_literal(host, port, self.config.connect_to, self.config.allow_private)
         if refusal is not None:
             return refusal
@@ -450,7 +449,10 @@ class _Queued:
     seconds: float = 0.0
 
 
-def _host_of(url: str) -> str:
-    """The URL's host as connections see it: ``127.1`` and ``127.0.0.1`` are one host."""
-    host = urlsplit(url).hostname or ""
-    return canonical_host(host) or host
+def _address_of(url: str) -> tuple[str, int]:
+    """The URL's host as connections see it (``127.1`` and ``127.0.0.1`` are one host), and
+    its port."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return canonical_host(host) or host, port
