@@ -29,7 +29,7 @@ from crawler.config import Config
 from crawler.extract import PageMetadata, extract, read_enough
 from crawler.extract.reading import PageReading
 from crawler.fetch import Fetched, Fetcher, Resolver
-from crawler.fetch.body import media_type
+from crawler.fetch.body import Prefix, media_type
 from crawler.fetch.urls import redact_url
 from crawler.outcomes import LinkResult, Result
 
@@ -38,7 +38,7 @@ FIRST_BYTES = 64  # bytes of a non-HTML body that prove it is being served
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
+def page_ready(headers: Mapping[str, str], data: Prefix) -> bool:
     """An HTML page is answered once its head is complete (and, when the head leaves a
     field empty, a bounded part of its body: :func:`crawler.extract.read_enough`);
     other bodies once they start."""
@@ -63,7 +63,7 @@ class PageStop:
         self._html = False
         self._reading = PageReading()
 
-    def __call__(self, headers: Mapping[str, str], data: bytes) -> bool:
+    def __call__(self, headers: Mapping[str, str], data: Prefix) -> bool:
         if headers is not self._headers:
             self._headers = headers
             self._html = media_type(headers) in HTML_TYPES
@@ -110,7 +110,7 @@ def _fingerprint(link: LinkResult, page: PageMetadata) -> Fingerprint:
     return fingerprint(link.final_url or link.url, link.status or 0, text, page.title)
 
 
-def whole_page(headers: Mapping[str, str], data: bytes) -> bool:
+def whole_page(headers: Mapping[str, str], data: Prefix) -> bool:
     """Read a page to its end (or the body cap): ``crawler extract`` wants all of it."""
     return False
 

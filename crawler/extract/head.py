@@ -68,7 +68,7 @@ def _head_end(text: str) -> tuple[int, int] | None:
         position = end.end()
 
 
-def head_end(prefix: bytes) -> int | None:
+def head_end(prefix: bytes | bytearray) -> int | None:
     """The byte offset where the head's markup ends in ``prefix``, or None before ``</head>``.
 
     Case-insensitive; occurrences inside comments and raw-text elements such as
@@ -98,7 +98,7 @@ class HeadScanner:
         self._closer: re.Pattern[str] | None = None  # the comment or raw-text element scanned
         self.end: int | None = None  # where the head's markup ends, once known
 
-    def feed(self, prefix: bytes) -> int | None:
+    def feed(self, prefix: bytes | bytearray) -> int | None:
         """The byte offset where the head ends in ``prefix``, or None before ``</head>``."""
         if self.end is not None:
             return self.end
@@ -149,7 +149,7 @@ def _unfinished(text: str, position: int, pattern: re.Pattern[str]) -> int:
     return last if not tail or tail.isspace() else len(text)
 
 
-def head_complete(prefix: bytes) -> bool:
+def head_complete(prefix: bytes | bytearray) -> bool:
     """True once ``</head>`` (or ``<body``) has arrived, so the fetcher can stop reading.
 
     Case-insensitive; occurrences inside comments and raw-text elements such as

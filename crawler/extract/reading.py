@@ -103,17 +103,17 @@ class PageReading:
         self._head = HeadScanner()
         self._verdict: bool | None = None  # the head declares every field; None until judged
 
-    def enough(self, prefix: bytes) -> bool:
+    def enough(self, prefix: bytes | bytearray) -> bool:
         """True once the crawl has what extraction needs from the page ``prefix`` begins."""
         end = self._head.feed(prefix)
         if end is None:
             return False
         if self._verdict is None:
-            self._verdict = _is_declaring_every_field(prefix[:end])
+            self._verdict = _is_declaring_every_field(bytes(prefix[:end]))
         return self._verdict or len(prefix) - end >= BODY_BUDGET
 
 
-def read_enough(prefix: bytes) -> bool:
+def read_enough(prefix: bytes | bytearray) -> bool:
     """True once the crawl has what extraction needs from the page ``prefix`` begins.
 
     That is the complete head when the head declares every field, else the head

@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -27,7 +26,7 @@ from aiohttp.abc import AbstractResolver
 
 from crawler import defaults
 from crawler.config import Config
-from crawler.fetch.body import Body, StopRule, UndecodableBody, media_type, read_body
+from crawler.fetch.body import Body, Prefix, StopRule, UndecodableBody, media_type, read_body
 from crawler.fetch.classify import (
     Verdict,
     classify_exception,
@@ -317,7 +316,7 @@ class Fetcher:
         headers: Mapping[str, str] | None,
         max_body: int | None,
     ) -> _Attempt:
-        async with self._open(url, headers) as response:
+        async with await self._open(url, headers) as response:
             status = response.status
             response_headers = {name.lower(): value for name, value in response.headers.items()}
             body = await self._read(response, response_headers, stop, max_body)
@@ -337,11 +336,8 @@ class Fetcher:
                 parse_retry_after(response_headers.get("retry-after")),
             )
 
-    @asynccontextmanager
-    async def _open(
-        self, url: str, headers: Mapping[str, str] | None
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """The response to ``GET url``, without following redirects.
+    async def _open(self, url: str, headers: Mapping[str, str] | None) -> aiohttp.ClientResponse:
+        """The response to ``GET url``, without following redirects; the caller closes it.
 
         A URL that cannot be put on the wire (user info that Basic auth cannot
         encode in Latin-1, say) surfaces from aiohttp as a UnicodeError while the
@@ -356,7 +352,7 @@ class Fetcher:
             else:
                 headers = {**(headers or {}), **proxy.headers}  # the proxy reads this request
         try:
-            response = await self._session.get(
+            return await self._session.get(
                 with_canonical_host(url),
                 headers=headers,
                 allow_redirects=False,
@@ -365,8 +361,6 @@ class Fetcher:
             )
         except UnicodeEncodeError as exc:
             raise aiohttp.InvalidURL(url, f"cannot be encoded: {exc.reason}") from None
-        async with response:
-            yield response
 
     async def _read(
         self,
@@ -381,7 +375,7 @@ class Fetcher:
             rule: StopRule | None = stop
         elif status >= 400 or status == 999:
             # Enough of an error page to recognise a bot wall.
-            def rule(headers: Mapping[str, str], data: bytes) -> bool:
+            def rule(headers: Mapping[str, str], data: Prefix) -> bool:
                 return len(data) >= defaults.SNIFF_BYTES
         elif (response.content_length or DRAIN_BYTES + 1) <= DRAIN_BYTES:
             rule = None  # small: read it all so that the connection can be reused
@@ -431,7 +425,7 @@ class Fetcher:
         return reason
 
     async def _fetch_robots(self, robots_url: str) -> tuple[int | None, bytes]:
-        def never(headers: Mapping[str, str], data: bytes) -> bool:
+        def never(headers: Mapping[str, str], data: Prefix) -> bool:
             return False
 
         attempt = await self._attempt(
