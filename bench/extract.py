@@ -24,7 +24,7 @@ inline scripts.  Four publisher shapes, one page in four each:
 Each page is then extracted two ways, over R rounds (the fastest round is kept):
 
 1. **head-only**, as the crawl reads a page: the bytes arrive in 16 KiB chunks (the
-   fetch layer's read size), the crawl's stop rule ``crawler.checks.pages.page_ready``
+   fetch layer's read size), the crawl's stop rule ``crawler.checks.pages.PageStop``
    is asked after each one (the head, or the head and up to 96 KiB of body when the
    head leaves a field empty), and ``crawler.extract.extract`` gets what was read when
    it says yes;
@@ -46,13 +46,12 @@ import datetime
 import json
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from crawler.checks.pages import page_ready
+from crawler.checks.pages import PageStop
 from crawler.extract import PageMetadata, extract
 
 CHUNK = 16 * 1024  # bytes per read, as crawler.fetch.client reads bodies
@@ -329,25 +328,17 @@ def generate(rng: random.Random, index: int) -> Page:
 
 
 def crawl_prefix(data: bytes) -> bytes:
-    """The bytes the crawl has read when its stop rule ``page_ready`` says yes (16 KiB reads)."""
-    read = b""
+    """The bytes the crawl has read when its stop rule (``PageStop``) says yes (16 KiB reads)."""
+    read, stop = b"", PageStop()
     for start in range(0, len(data), CHUNK):
         read += data[start : start + CHUNK]
-        if page_ready(HEADERS, read):
+        if stop(HEADERS, read):
             break
     return read
 
 
-def fresh_prefix(data: bytes) -> bytes:
-    """``crawl_prefix`` as for a page never seen: the stop rule remembers the heads it judged."""
-    verdicts = getattr(sys.modules.get("crawler.extract.reading"), "_verdicts", None)
-    if verdicts is not None:
-        verdicts.clear()
-    return crawl_prefix(data)
-
-
 def head_only(page: Page) -> PageMetadata:
-    return extract(fresh_prefix(page.data), "https://bench.example/", CONTENT_TYPE)
+    return extract(crawl_prefix(page.data), "https://bench.example/", CONTENT_TYPE)
 
 
 def whole(page: Page) -> PageMetadata:
@@ -396,7 +387,7 @@ def main() -> None:
             f"{name:12} {len(pages) / seconds:8.1f} {total / 1e6 / seconds:7.2f} "
             f"{parsed / 1000:15.0f}" + "".join(f"{rate:20.1f}" for rate in by_shape)
         )
-    per_page = timed(pages, lambda page: fresh_prefix(page.data), args.rounds) / len(pages)
+    per_page = timed(pages, lambda page: crawl_prefix(page.data), args.rounds) / len(pages)
     print(f"(of head-only: the stop rule after each 16 KiB read, {per_page * 1e3:.2f} ms a page)")
     for shape, group in shapes.items():
         kb = statistics.mean(len(crawl_prefix(page.data)) for page in group) / 1000

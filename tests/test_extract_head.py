@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.extract import head_complete
-from crawler.extract.head import ld_json_blocks, split_document
+from crawler.extract.head import HeadScanner, head_end, ld_json_blocks, split_document
 
 
 @pytest.mark.parametrize(
@@ -95,3 +95,37 @@ def test_head_complete_never_turns_false_as_bytes_arrive(markup: str) -> None:
     answers = [head_complete(data[:end]) for end in range(len(data) + 1)]
 
     assert answers == sorted(answers)
+
+
+_SCANNED_PIECES = st.sampled_from(
+    ["<head>", "</head>", "</head >", "</HEAD\t\n>", "</head", "<body>", "<body", "<Body/",
+     "<bodyguard>", "<script>", "<script", "<scripts>", "</script>", "</script  >", "</scrip",
+     "<title>", "</title>", "<textarea>", "</textarea     >", "<template>", "</template>",
+     "<!--", "-->", "--", "<style>", "</style>", "x", " ", "\xa0", "\x1c", "'", "<", ">",
+     "/", "-", "<!-->", "</", "\u00e9"]
+)  # fmt: skip
+
+
+@given(
+    st.lists(_SCANNED_PIECES, max_size=40).map("".join),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=12),
+)
+def test_head_scanner_fed_growing_prefixes_answers_as_head_end(
+    markup: str, cuts: list[int]
+) -> None:
+    data = markup.encode("utf-8")
+    scanner = HeadScanner()
+    for end in [*sorted(cuts), len(data)]:
+        assert scanner.feed(data[:end]) == head_end(data[:end])
+
+
+def test_head_scanner_fed_byte_by_byte_answers_as_head_end() -> None:
+    page = (
+        b"<html><head><!-- </head> --><script>a='</head><body>'; b = x </script  "
+        b"</script \t><title>t</title><style>/* <body> */</style ></HEAD  \n><body>"
+    )
+    scanner = HeadScanner()
+
+    assert [scanner.feed(page[:end]) for end in range(len(page) + 1)] == [
+        head_end(page[:end]) for end in range(len(page) + 1)
+    ]

@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conftest import StaticResolver
 
-from crawler.checks.pages import PageChecker, extract_url, page_ready
+from crawler.checks.pages import PageChecker, PageStop, extract_url, page_ready
 from crawler.config import Config, ConnectTo
 from crawler.extract import extract, read_enough
 from crawler.extract.reading import BODY_BUDGET
@@ -131,6 +131,23 @@ def test_what_the_crawl_reads_gives_the_same_answers_as_the_whole_page(path: Pat
             break
     url = "https://www.example.com/news/story.html"
     assert extract(read, url, "text/html") == extract(data, url, "text/html")
+
+
+@pytest.mark.parametrize("path", sorted(SAVED.glob("*.html")), ids=lambda path: path.stem)
+def test_a_fetch_stop_rule_stops_where_page_ready_stops(path: Path) -> None:
+    data, headers = path.read_bytes(), {"content-type": "text/html"}
+    stop = PageStop()
+    for end in range(256, len(data) + 256, 256):
+        assert stop(headers, data[:end]) is page_ready(headers, data[:end])
+
+
+def test_a_fetch_stop_rule_starts_again_on_a_new_response() -> None:
+    stop = PageStop()
+    first = SPARSE_HEAD + NAV
+    assert not stop(dict(HTML), first)
+    # A retry's body: its own headers, and a head that declares every field.
+    assert stop(dict(HTML), FULL_HEAD + b"<body><p>")
+    assert stop({"content-type": "application/pdf"}, b"%PDF" + b"-" * 60)
 
 
 def test_pages_sharing_their_first_bytes_are_judged_by_their_own_heads() -> None:

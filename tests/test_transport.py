@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import sys
 from datetime import UTC, datetime
+
+import pytest
 
 from crawler.checks.image_probe import ImageProbe
 from crawler.checks.images import ImageInfo
@@ -12,6 +17,7 @@ from crawler.extract import PageMetadata
 from crawler.outcomes import LinkResult, Result
 from crawler.read.article import UrlKind
 from crawler.run.local import worker_of
+from crawler.run.local_worker import _Answers
 from crawler.run.transport import CheckAnswer, CheckRequest
 from crawler.state.store import UrlCheckRecord
 
@@ -57,3 +63,29 @@ def test_every_url_of_a_host_goes_to_the_same_worker() -> None:
     assert len(owners) == 1
     spread = {worker_of(f"https://host{number}.test/", 4) for number in range(50)}
     assert spread == {0, 1, 2, 3}
+
+
+class _CountingOutput(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+async def test_a_worker_writes_the_answers_of_one_loop_turn_in_one_flush(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    output = _CountingOutput()
+    monkeypatch.setattr(sys, "stdout", output)
+    answers = _Answers(asyncio.get_running_loop())
+    for number in range(3):
+        url = f"https://a.test/{number}"
+        answers(CheckAnswer(url, UrlCheck(LinkResult(url, Result.OK, 200))))
+    assert output.flushes == 0
+    await asyncio.sleep(0)  # one turn of the loop
+    assert output.flushes == 1
+    lines = output.getvalue().splitlines()
+    assert [json.loads(line)["url"] for line in lines] == [f"https://a.test/{n}" for n in range(3)]

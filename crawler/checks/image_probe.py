@@ -25,6 +25,7 @@ from crawler.checks.images import ImageInfo, NeedBytes, SparseBuffer, parse
 from crawler.config import Config
 from crawler.errors import ImageError
 from crawler.fetch import Fetched, Fetcher, Resolver
+from crawler.fetch.body import Prefix
 from crawler.outcomes import LinkResult, Result
 
 FIRST_RANGE = 512  # bytes asked for first: the whole header of most web images
@@ -67,7 +68,7 @@ class _Prefix:
     def __init__(self, wanted: int) -> None:
         self._wanted = wanted  # bytes asked for; then the prefix length worth parsing next
 
-    def __call__(self, headers: Mapping[str, str], data: bytes) -> bool:
+    def __call__(self, headers: Mapping[str, str], data: Prefix) -> bool:
         if "content-range" in headers:
             # Read to the end so the connection is reused; stop only a server that
             # sends more than it was asked for.
@@ -75,7 +76,7 @@ class _Prefix:
         if len(data) < self._wanted:
             return False
         try:
-            parse(SparseBuffer(data))
+            parse(SparseBuffer(bytes(data)))  # the prefix is only lent (StopRule)
         except NeedBytes as need:
             self._wanted = need.offset + need.length
             return False

@@ -27,8 +27,9 @@ from crawler.checks.soft404 import (
 )
 from crawler.config import Config
 from crawler.extract import PageMetadata, extract, read_enough
+from crawler.extract.reading import PageReading
 from crawler.fetch import Fetched, Fetcher, Resolver
-from crawler.fetch.body import media_type
+from crawler.fetch.body import Prefix, media_type
 from crawler.fetch.urls import redact_url
 from crawler.outcomes import LinkResult, Result
 
@@ -37,13 +38,39 @@ FIRST_BYTES = 64  # bytes of a non-HTML body that prove it is being served
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-def page_ready(headers: Mapping[str, str], data: bytes) -> bool:
+def page_ready(headers: Mapping[str, str], data: Prefix) -> bool:
     """An HTML page is answered once its head is complete (and, when the head leaves a
     field empty, a bounded part of its body: :func:`crawler.extract.read_enough`);
     other bodies once they start."""
     if media_type(headers) in HTML_TYPES:
         return read_enough(data) or len(data) >= HEAD_CAP
     return len(data) >= FIRST_BYTES
+
+
+class PageStop:
+    """:func:`page_ready` for one fetch, reading each page's head about once.
+
+    The fetch asks after every read, with the prefix read so far; this remembers
+    how far the head was scanned (:class:`~crawler.extract.reading.PageReading`).
+    Each response comes with its own headers mapping, so a new one (a retry's)
+    starts the reading again.
+    """
+
+    __slots__ = ("_headers", "_html", "_reading")
+
+    def __init__(self) -> None:
+        self._headers: Mapping[str, str] | None = None
+        self._html = False
+        self._reading = PageReading()
+
+    def __call__(self, headers: Mapping[str, str], data: Prefix) -> bool:
+        if headers is not self._headers:
+            self._headers = headers
+            self._html = media_type(headers) in HTML_TYPES
+            self._reading = PageReading()
+        if self._html:
+            return self._reading.enough(data) or len(data) >= HEAD_CAP
+        return len(data) >= FIRST_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +110,7 @@ def _fingerprint(link: LinkResult, page: PageMetadata) -> Fingerprint:
     return fingerprint(link.final_url or link.url, link.status or 0, text, page.title)
 
 
-def whole_page(headers: Mapping[str, str], data: bytes) -> bool:
+def whole_page(headers: Mapping[str, str], data: Prefix) -> bool:
     """Read a page to its end (or the body cap): ``crawler extract`` wants all of it."""
     return False
 
@@ -108,7 +135,7 @@ class PageChecker:
 
     async def check(self, url: str, conditions: Mapping[str, str] | None = None) -> PageCheck:
         """Check a page; ``conditions`` make the request conditional (a 304 has no page)."""
-        fetched = await self._fetcher.fetch(url, stop=page_ready, headers=conditions)
+        fetched = await self._fetcher.fetch(url, stop=PageStop(), headers=conditions)
         page = await _metadata(fetched)
         soft_404 = None if page is None else await self._soft_404(fetched, page)
         headers = fetched.headers
@@ -137,6 +164,7 @@ class PageChecker:
 
     async def _baseline(self, origin: str) -> Fingerprint | None:
         """What the host answers for a path that cannot exist, when that answer is a 2xx page."""
-        fetched = await self._fetcher.fetch(origin + random_probe_path(self._rng), stop=page_ready)
+        probe = origin + random_probe_path(self._rng)
+        fetched = await self._fetcher.fetch(probe, stop=PageStop())
         page = await _metadata(fetched)
         return None if page is None else _fingerprint(fetched.link, page)

@@ -32,6 +32,7 @@ _CLOSERS: Final = {
     for name in ("script", "style", "template", "textarea", "title")
 }
 _COMMENT_END = re.compile(r"-->")
+_LONGEST_NAME: Final = len("</textarea")  # the longest start of a tag sought, before blanks
 _LD_JSON = re.compile(
     r"""<script\b[^>]*?\btype\s*=\s*["']?\s*application/ld\+json\b[^>]*>(.*?)</script\s*>""",
     re.IGNORECASE | re.DOTALL,
@@ -67,7 +68,7 @@ def _head_end(text: str) -> tuple[int, int] | None:
         position = end.end()
 
 
-def head_end(prefix: bytes) -> int | None:
+def head_end(prefix: bytes | bytearray) -> int | None:
     """The byte offset where the head's markup ends in ``prefix``, or None before ``</head>``.
 
     Case-insensitive; occurrences inside comments and raw-text elements such as
@@ -80,7 +81,75 @@ def head_end(prefix: bytes) -> int | None:
     return None if cut is None else cut[0]
 
 
-def head_complete(prefix: bytes) -> bool:
+class HeadScanner:
+    """:func:`head_end` for a prefix that only grows, as a fetch reads a page chunk by chunk.
+
+    Each call scans only what arrived since the last one, give or take the few
+    bytes that may begin a tag still being received, so reading a page costs one
+    pass over its head rather than one pass per chunk.  Answers exactly as
+    :func:`head_end` on the same prefix.  Every prefix passed must extend the one
+    before.
+    """
+
+    __slots__ = ("_closer", "_resume", "end")
+
+    def __init__(self) -> None:
+        self._resume = 0  # byte offset the scan resumes at: nothing before it changes the answer
+        self._closer: re.Pattern[str] | None = None  # the comment or raw-text element scanned
+        self.end: int | None = None  # where the head's markup ends, once known
+
+    def feed(self, prefix: bytes | bytearray) -> int | None:
+        """The byte offset where the head ends in ``prefix``, or None before ``</head>``."""
+        if self.end is not None:
+            return self.end
+        base = self._resume
+        text = prefix[base:].decode("latin-1")  # as head_end: byte offsets are text offsets
+        position = 0
+        while True:
+            if self._closer is not None:
+                close = self._closer.search(text, position)
+                if close is None:
+                    self._resume = base + _unfinished(text, position, self._closer)
+                    return None
+                position = close.end()
+                self._closer = None
+            match = _LANDMARK.search(text, position)
+            if match is None:
+                self._resume = base + _unfinished(text, position, _LANDMARK)
+                return None
+            token = match.group(0).lower()
+            if token.startswith("</head"):
+                self.end = base + match.end()
+                return self.end
+            if token.startswith("<body"):
+                self.end = base + match.start()
+                return self.end
+            if match.end() == len(text):
+                # ``<script`` may yet turn out to be ``<scripts``: look again with more bytes.
+                self._resume = base + match.start()
+                return None
+            self._closer = _COMMENT_END if token == "<!--" else _CLOSERS[match.group(1).lower()]
+            position = match.end()
+
+
+def _unfinished(text: str, position: int, pattern: re.Pattern[str]) -> int:
+    """Where in ``text[position:]``, which has no match of ``pattern``, one may still begin.
+
+    Only a match running past the end of ``text`` may, and every tag sought
+    starts with ``<`` (a comment's end, ``-->``, is three bytes): so at the last
+    ``<``, when what follows it is short enough to be a tag's start, or is such
+    a start followed by blanks (``</head  `` before its ``>``); else nowhere.
+    """
+    if pattern is _COMMENT_END:
+        return max(position, len(text) - 2)
+    last = text.rfind("<", position)
+    if last < 0:
+        return len(text)
+    tail = text[last + _LONGEST_NAME :]
+    return last if not tail or tail.isspace() else len(text)
+
+
+def head_complete(prefix: bytes | bytearray) -> bool:
     """True once ``</head>`` (or ``<body``) has arrived, so the fetcher can stop reading.
 
     Case-insensitive; occurrences inside comments and raw-text elements such as

@@ -1,8 +1,9 @@
 """How much of a page the crawl reads: the head, and more only when the head left a gap.
 
-The crawl's stop rule (``crawler.checks.pages.page_ready``) asks
-:func:`read_enough` after every read.  Before ``</head>`` the answer is no.
-Once the head is complete, which fields it declares is read once per page
+The crawl's stop rule (``crawler.checks.pages.PageStop``) asks after every
+read whether the page read so far is enough (:func:`read_enough`).  Before
+``</head>`` the answer is no.  Once the head is complete, which fields it
+declares is read once per page
 (regular expressions find its ``<meta>`` names, ``<title>`` and JSON-LD
 properties, checked against the trust table; values are not normalised): when it declares
 a title, description, image, publication date, author and site name, reading
@@ -12,9 +13,10 @@ stops there, as it always did; otherwise the fallbacks of
 the bylines, dates, lead paragraphs and first images of article pages sit in
 the first tens of KiB of the body, after the navigation).
 
-The verdict on a head is remembered, filed under the page's first bytes with
-the head's length and hash, so the reads that follow cost two hashes instead of
-finding the head's end again.
+A fetch asks a :class:`PageReading` of its own, which remembers how far it has
+scanned and its verdict on the head, so each byte of the head is scanned about
+once however many reads the page takes.
+
 A head may declare a field whose value extraction then rejects (an author
 written as a profile URL is caught; a malformed date is not): the crawl then
 stops at the head and reports the field empty where a whole-page read might
@@ -24,18 +26,13 @@ have found it in the body.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from typing import Final
 
-from crawler.extract.head import head_end, ld_json_blocks
+from crawler.extract.head import HeadScanner, ld_json_blocks
 from crawler.extract.normalize import is_url
 from crawler.extract.trust import TRUST
 
 BODY_BUDGET: Final = 96 * 1024  # bytes read past </head> when the head leaves a field empty
-_REMEMBERED: Final = 512  # heads whose verdict is kept (a crawl's pages in flight)
-_PROBE_BYTES: Final = 4096  # leading bytes that file a judged head
-# hash of a page's first bytes -> (head end, hash of the head, verdict) of heads judged
-_verdicts: OrderedDict[int, list[tuple[int, int, bool]]] = OrderedDict()
 # The fields the fallbacks fill; the head must declare each for reading to stop there.
 FIELDS: Final = ("title", "description", "image", "published_at", "author", "site_name")
 _AUTHOR_KEYS: Final = frozenset(TRUST["author"])
@@ -89,40 +86,38 @@ def _declared_keys(head: bytes) -> set[str]:
     return keys
 
 
-def _remembered(prefix: bytes) -> tuple[int, bool] | None:
-    """(head end, verdict) for a page whose head was judged already, by its first bytes.
-
-    A head is the same head when the prefix repeats its bytes exactly up to its
-    end, since where a head ends depends only on the bytes before that point.
-    """
-    for end, head_hash, verdict in _verdicts.get(hash(prefix[:_PROBE_BYTES]), ()):
-        if len(prefix) >= end and hash(prefix[:end]) == head_hash:
-            return end, verdict
-    return None
-
-
-def _judge(prefix: bytes, end: int) -> bool:
-    head = prefix[:end]
+def _is_declaring_every_field(head: bytes) -> bool:
     keys = _declared_keys(head)
-    verdict = all(any(source in keys for source in TRUST[field]) for field in FIELDS)
-    _verdicts.setdefault(hash(prefix[:_PROBE_BYTES]), []).append((end, hash(head), verdict))
-    if len(_verdicts) > _REMEMBERED:
-        _verdicts.popitem(last=False)
-    return verdict
+    return all(any(source in keys for source in TRUST[field]) for field in FIELDS)
 
 
-def read_enough(prefix: bytes) -> bool:
+class PageReading:
+    """:func:`read_enough` for one body read chunk by chunk: each call extends the last prefix.
+
+    A fresh one per response body (a retry's body starts again from its first byte).
+    """
+
+    __slots__ = ("_head", "_verdict")
+
+    def __init__(self) -> None:
+        self._head = HeadScanner()
+        self._verdict: bool | None = None  # the head declares every field; None until judged
+
+    def enough(self, prefix: bytes | bytearray) -> bool:
+        """True once the crawl has what extraction needs from the page ``prefix`` begins."""
+        end = self._head.feed(prefix)
+        if end is None:
+            return False
+        if self._verdict is None:
+            self._verdict = _is_declaring_every_field(bytes(prefix[:end]))
+        return self._verdict or len(prefix) - end >= BODY_BUDGET
+
+
+def read_enough(prefix: bytes | bytearray) -> bool:
     """True once the crawl has what extraction needs from the page ``prefix`` begins.
 
     That is the complete head when the head declares every field, else the head
     and :data:`BODY_BUDGET` bytes of body.  Pages in UTF-16 never answer
     (``head_complete`` cannot see their markup); the caller's byte cap ends them.
     """
-    known = _remembered(prefix)
-    if known is None:
-        end = head_end(prefix)
-        if end is None:
-            return False
-        known = end, _judge(prefix, end)
-    end, verdict = known
-    return verdict or len(prefix) - end >= BODY_BUDGET
+    return PageReading().enough(prefix)

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 _INFLATED = ("gzip", "x-gzip", "deflate")  # the codings we ask for (Accept-Encoding)
 
 # Given the response headers (lower-case names) and the decoded prefix, True once it is enough.
-StopRule = Callable[[Mapping[str, str], bytes], bool]
+# The prefix is lent, not given: it is the reader's own buffer, which grows after the call
+# returns (copying it for every read would copy a page's head once per read), so a rule
+# that keeps any of it keeps a copy (``bytes(prefix[...])``).
+Prefix = bytes | bytearray
+StopRule = Callable[[Mapping[str, str], Prefix], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,7 @@ async def read_body(
             break
         if wire >= max_wire:
             break
-        if stop is not None and stop(headers, bytes(data)):
+        if stop is not None and stop(headers, data):
             break
     else:
         return Body(bytes(data), wire, True)

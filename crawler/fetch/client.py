@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -27,7 +26,7 @@ from aiohttp.abc import AbstractResolver
 
 from crawler import defaults
 from crawler.config import Config
-from crawler.fetch.body import Body, StopRule, UndecodableBody, media_type, read_body
+from crawler.fetch.body import Body, Prefix, StopRule, UndecodableBody, media_type, read_body
 from crawler.fetch.classify import (
     Verdict,
     classify_exception,
@@ -269,10 +268,10 @@ class Fetcher:
         redirects = 0
         loop = asyncio.get_running_loop()
         while True:
-            refusal = await self._refusal(current, robots, included)
+            host, port = _address_of(current)
+            refusal = await self._refusal(current, host, port, robots, included)
             if refusal is not None:
                 return _Attempt(refused_by_policy(refusal), current, redirects)
-            host = _host_of(current)
             asked = loop.time()
             async with self._hosts.slot(host):
                 hop_started = loop.time()
@@ -317,7 +316,7 @@ class Fetcher:
         headers: Mapping[str, str] | None,
         max_body: int | None,
     ) -> _Attempt:
-        async with self._open(url, headers) as response:
+        async with await self._open(url, headers) as response:
             status = response.status
             response_headers = {name.lower(): value for name, value in response.headers.items()}
             body = await self._read(response, response_headers, stop, max_body)
@@ -337,11 +336,8 @@ class Fetcher:
                 parse_retry_after(response_headers.get("retry-after")),
             )
 
-    @asynccontextmanager
-    async def _open(
-        self, url: str, headers: Mapping[str, str] | None
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """The response to ``GET url``, without following redirects.
+    async def _open(self, url: str, headers: Mapping[str, str] | None) -> aiohttp.ClientResponse:
+        """The response to ``GET url``, without following redirects; the caller closes it.
 
         A URL that cannot be put on the wire (user info that Basic auth cannot
         encode in Latin-1, say) surfaces from aiohttp as a UnicodeError while the
@@ -356,7 +352,7 @@ class Fetcher:
             else:
                 headers = {**(headers or {}), **proxy.headers}  # the proxy reads this request
         try:
-            response = await self._session.get(
+            return await self._session.get(
                 with_canonical_host(url),
                 headers=headers,
                 allow_redirects=False,
@@ -365,8 +361,6 @@ class Fetcher:
             )
         except UnicodeEncodeError as exc:
             raise aiohttp.InvalidURL(url, f"cannot be encoded: {exc.reason}") from None
-        async with response:
-            yield response
 
     async def _read(
         self,
@@ -381,7 +375,7 @@ class Fetcher:
             rule: StopRule | None = stop
         elif status >= 400 or status == 999:
             # Enough of an error page to recognise a bot wall.
-            def rule(headers: Mapping[str, str], data: bytes) -> bool:
+            def rule(headers: Mapping[str, str], data: Prefix) -> bool:
                 return len(data) >= defaults.SNIFF_BYTES
         elif (response.content_length or DRAIN_BYTES + 1) <= DRAIN_BYTES:
             rule = None  # small: read it all so that the connection can be reused
@@ -406,7 +400,9 @@ class Fetcher:
             response.close()
         return body
 
-    async def _refusal(self, url: str, robots: bool, included: bool = False) -> str | None:
+    async def _refusal(
+        self, url: str, host: str, port: int, robots: bool, included: bool = False
+    ) -> str | None:
         """Why policy forbids requesting ``url``: exclude rules, the guard, robots.txt.
 
         ``robots`` is False for the fetch of robots.txt itself, which neither robots
@@ -418,9 +414,6 @@ class Fetcher:
             for pattern in self._exclude:
                 if pattern.search(url):
                     return f"excluded by rule {pattern.pattern!r}"
-        parts = urlsplit(url)
-        host = _host_of(url)
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
         refusal = refusal_for_literal(host, port, self.config.connect_to, self.config.allow_private)
         if refusal is not None:
             return refusal
@@ -432,7 +425,7 @@ class Fetcher:
         return reason
 
     async def _fetch_robots(self, robots_url: str) -> tuple[int | None, bytes]:
-        def never(headers: Mapping[str, str], data: bytes) -> bool:
+        def never(headers: Mapping[str, str], data: Prefix) -> bool:
             return False
 
         attempt = await self._attempt(
@@ -450,7 +443,10 @@ class _Queued:
     seconds: float = 0.0
 
 
-def _host_of(url: str) -> str:
-    """The URL's host as connections see it: ``127.1`` and ``127.0.0.1`` are one host."""
-    host = urlsplit(url).hostname or ""
-    return canonical_host(host) or host
+def _address_of(url: str) -> tuple[str, int]:
+    """The URL's host as connections see it (``127.1`` and ``127.0.0.1`` are one host), and
+    its port."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return canonical_host(host) or host, port

@@ -44,6 +44,8 @@ class ProxyChoice:
         return list(self._by_scheme.values())
 
     def for_url(self, url: str) -> Proxy | None:
+        if not self._by_scheme:
+            return None
         parts = urlsplit(url)
         proxy = self._by_scheme.get(parts.scheme.lower())
         host = parts.hostname or ""

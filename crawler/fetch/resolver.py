@@ -21,6 +21,7 @@ says they are one address.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from crawler.config import ConnectTo
 from crawler.fetch.urls import canonical_host
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+ADDRESSES_REMEMBERED = 16_384  # hosts and addresses whose verdicts are kept
 
 
 class AddressRefused(OSError):
@@ -52,6 +54,7 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix: IP
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, local-use translation
 
 
+@functools.lru_cache(maxsize=ADDRESSES_REMEMBERED)
 def is_private_address(address: str) -> bool:
     """True for loopback, private, link-local, multicast, reserved or unspecified addresses.
 
@@ -77,8 +80,13 @@ def is_private_address(address: str) -> bool:
     return not ip.is_global or ip.is_multicast or ip.is_reserved
 
 
+@functools.lru_cache(maxsize=ADDRESSES_REMEMBERED)
 def literal_address(host: str) -> str | None:
-    """The address when ``host`` is an IP literal (``[::1]`` included), else None."""
+    """The address when ``host`` is an IP literal (``[::1]`` included), else None.
+
+    Asked about every host of every request (the guard, then the connector and
+    the resolver), so the answers are remembered, as are the guard's.
+    """
     candidate = host.strip("[]")
     try:
         ipaddress.ip_address(candidate.split("%", 1)[0])
