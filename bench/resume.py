@@ -1,0 +1,258 @@
+"""Resume benchmark: kill -9 a crawl at random moments, run it again, count requests at nginx.
+
+    python bench/resume.py [--sizes N ...] [--kills K] [--hosts H] [--seed S]
+                           [--kill all|coordinator] [--crawler-args "..."] [--keep DIR]
+
+For each N (default: 10000) it builds the race's synthetic news web (``bench/race_site.py``:
+N articles, about four URLs each over H hosts) and serves it with nginx, logging every
+request.  Then, each time on a fresh copy of the articles and a fresh state file:
+
+- once uninterrupted: ``python -m crawler crawl ARTICLES`` with the race's settings
+  (``--concurrency 128 --per-host 8 --min-interval 0 --retries 0 --allow-private
+  --timeout 20``) but ``--state FILE`` instead of ``--no-state``, in place, default
+  ``--workers``, ``--report`` and ``-q``;
+- K times (default 3), at moments drawn with the seed uniformly between 5 % and 95 % of
+  that run's wall time: the same command in its own session, SIGKILLed at that moment
+  with its worker processes (``--kill coordinator`` kills the coordinator alone and
+  leaves its workers orphaned), then the same command again to the end.
+
+A request is one line of nginx's access log: every GET, whatever it is for (robots.txt,
+soft-404 probes, pages, AMP pages, each redirect hop, each Range request of an image
+probe) and whether it finished or was cut off by the kill.  Per kill it prints the
+moment, the requests of the killed run and of the rerun, their sum over the
+uninterrupted run's count, where the excess lies (by kind of request), how many files
+end enriched (front matter with a ``crawl`` block that has its links) and the same as
+the uninterrupted run's, and SQLite's ``PRAGMA integrity_check`` of the state file.
+nginx must be installed (``apt-get install nginx``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import os
+import random
+import shlex
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import race_site  # noqa: E402
+from race import CRAWLER, TIMEOUT, find_nginx, free_port, load, start_nginx  # noqa: E402
+
+SETTINGS = CRAWLER.replace("--no-state", "").split()
+KINDS = ("robots", "probe", "range", "amp", "page")
+
+
+@dataclass(frozen=True)
+class Crawl:
+    wall: float
+    code: int
+    requests: list[str]  # access-log lines of this run
+
+
+def kind_of(line: str) -> str:
+    """Which kind of request a log line is (see the module docstring)."""
+    _, request, rest = line.split('"', 2)
+    path = request.split()[1] if len(request.split()) > 1 else ""
+    if path == "/robots.txt":
+        return "robots"
+    if path.endswith("-crawler-probe"):
+        return "probe"
+    if not rest.rstrip().endswith('"-"'):
+        return "range"
+    return "amp" if "/amp/" in path else "page"
+
+
+def command(articles: Path, state: Path, report: Path, extra: list[str]) -> list[str]:
+    return [
+        *(sys.executable, "-m", "crawler", "crawl", str(articles), *SETTINGS),
+        *("--state", str(state), "--timeout", str(TIMEOUT), "--report", str(report), "-q"),
+        *extra,
+    ]
+
+
+class Log:
+    """nginx's access log, read in slices: the lines since the last look."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = 0
+
+    def since(self) -> list[str]:
+        lines = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
+        new, self.seen = lines[self.seen :], len(lines)
+        return new
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below ``root`` (the worker processes run in sessions of their own)."""
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def crawl(argv: list[str], log: Log, output: Path, kill_at: float | None, kill: str) -> Crawl:
+    """Run the crawl (SIGKILLed ``kill_at`` seconds in, if given); its requests at nginx."""
+    log.since()
+    with output.open("ab") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # fmt: skip
+        if kill_at is not None:
+            try:
+                process.wait(timeout=kill_at)
+            except subprocess.TimeoutExpired:
+                workers = descendants(process.pid) if kill == "all" else []
+                os.killpg(process.pid, signal.SIGKILL)
+                for pid in workers:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+        code = process.wait()
+        wall = time.perf_counter() - started
+    if kill_at is not None:
+        time.sleep(1)  # nginx logs a request cut off by the kill when it notices the reset
+    return Crawl(wall, code, log.since())
+
+
+def links_of(path: Path) -> dict[str, object] | None:
+    """Each field's result in the file's crawl block; None if the file is not enriched."""
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return None
+    data = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
+    block = data.get("crawl") if isinstance(data, dict) else None
+    links = block.get("links") if isinstance(block, dict) else None
+    if not isinstance(links, dict):
+        return None
+    return {field: (item.get("result") if isinstance(item, dict) else item)
+            for field, item in links.items()}  # fmt: skip
+
+
+def files_state(folder: Path) -> dict[str, dict[str, object] | None]:
+    return {path.name: links_of(path) for path in sorted(folder.glob("*.md"))}
+
+
+def integrity(state: Path) -> str:
+    with sqlite3.connect(state) as database:
+        check = database.execute("PRAGMA integrity_check").fetchone()[0]
+        runs = database.execute("SELECT finished_at IS NOT NULL FROM runs").fetchall()
+    return f"{check}, {len(runs)} run(s), {'finished' if runs and runs[-1][0] else 'unfinished'}"
+
+
+def by_kind(lines: list[str]) -> collections.Counter[str]:
+    return collections.Counter(kind_of(line) for line in lines)
+
+
+def prepare(folder: Path, articles: Path, label: str) -> tuple[Path, Path, Path]:
+    run = folder / "runs" / label
+    shutil.rmtree(run, ignore_errors=True)
+    shutil.copytree(articles, run / "articles")
+    return run / "articles", run / "state.db", run / "report.json"
+
+
+def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None:
+    folder = base / f"n{size}"
+    port = free_port()
+    corpus = race_site.build(folder, size, args.hosts, port, args.seed)
+    log = Log(folder / "access.log")
+    config = race_site.nginx_config(folder, corpus.site, port, access_log=log.path)
+    extra = shlex.split(args.crawler_args)
+    print(f"\nN={size}: {len(corpus.urls)} distinct URLs over {args.hosts} hosts, port {port}")
+    server = start_nginx(nginx, folder, config, port)
+    try:
+        print(f"  load average before: {load()}")
+        articles, state, report = prepare(folder, corpus.articles, "whole")
+        argv = command(articles, state, report, extra)
+        print("  " + shlex.join(argv))
+        whole = crawl(argv, log, folder / "runs" / "whole" / "crawl.log", None, args.kill)
+        baseline = files_state(articles)
+        enriched = sum(links is not None for links in baseline.values())
+        kinds = by_kind(whole.requests)
+        print(
+            f"  uninterrupted: {whole.wall:.1f} s, exit {whole.code}, {len(whole.requests)} "
+            f"requests ({', '.join(f'{k} {kinds[k]}' for k in KINDS)}), "
+            f"{enriched}/{len(baseline)} files enriched, state {integrity(state)}"
+        )
+        rng = random.Random(args.seed)
+        moments = [rng.uniform(0.05, 0.95) * whole.wall for _ in range(args.kills)]
+        for number, moment in enumerate(moments, start=1):
+            articles, state, report = prepare(folder, corpus.articles, f"kill-{number}")
+            argv = command(articles, state, report, extra)
+            output = folder / "runs" / f"kill-{number}" / "crawl.log"
+            first = crawl(argv, log, output, moment, args.kill)
+            second = crawl(argv, log, output, None, args.kill)
+            both = first.requests + second.requests
+            ratio = len(both) / len(whole.requests)
+            excess = by_kind(both)
+            excess.subtract(kinds)
+            asked_twice = len(set(first.requests) & set(second.requests))
+            after = files_state(articles)
+            done = sum(links is not None for links in after.values())
+            same = sum(after[name] == baseline.get(name) for name in after)
+            print(
+                f"  kill {number} at {moment:5.1f} s ({moment / whole.wall:4.0%}): "
+                f"{len(first.requests)} + {len(second.requests)} = {len(both)} requests, "
+                f"{ratio:.4f}x (exit {first.code}, {second.code}); excess by kind: "
+                + ", ".join(f"{k} {excess[k]:+d}" for k in KINDS)
+                + f"; {asked_twice} request lines in both runs; enriched {done}/{len(after)}"
+                f", {same} as uninterrupted; state {integrity(state)}",
+                flush=True,
+            )
+        print(f"  load average after: {load()}")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[10000])
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--kill", choices=("all", "coordinator"), default="all")
+    parser.add_argument("--crawler-args", default="", help="extra crawler arguments, one string")
+    parser.add_argument("--keep", type=Path, help="write the corpora, runs and logs here")
+    args = parser.parse_args()
+    nginx = find_nginx()
+    if nginx is None:
+        print("resume: nginx is not installed; install it with: apt-get install nginx")
+        return 2
+    print(f"nginx {nginx}, python {sys.executable}, {os.cpu_count()} CPUs")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:
+            measure(size, args, args.keep.resolve(), nginx)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="crawler-resume-") as tmp:
+        for size in args.sizes:
+            measure(size, args, Path(tmp), nginx)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
