@@ -61,6 +61,17 @@ class Crawl:
     wall: float
     code: int
     requests: list[str]  # access-log lines of this run
+    killed: bool = False
+    at_kill: int = 0  # requests nginx had logged when the kill was sent
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When to kill: ``seconds`` into the run, or once nginx has logged ``requests``."""
+
+    fraction: float  # of the uninterrupted run's wall time or requests
+    seconds: float
+    requests: int | None = None
 
 
 def kind_of(line: str) -> str:
@@ -85,16 +96,33 @@ def command(articles: Path, state: Path, report: Path, extra: list[str]) -> list
 
 
 class Log:
-    """nginx's access log, read in slices: the lines since the last look."""
+    """nginx's access log, read in slices: the lines since the last mark."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.seen = 0
+        self.offset = 0  # bytes up to the mark
+        self.counted = 0  # bytes read by count() after the mark
+        self.lines = 0  # lines counted after the mark
 
     def since(self) -> list[str]:
-        lines = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
-        new, self.seen = lines[self.seen :], len(lines)
-        return new
+        """The lines since the last mark; the mark moves to the end."""
+        with self.path.open("rb") as log:
+            log.seek(self.offset)
+            data = log.read()
+        whole = data[: data.rfind(b"\n") + 1]
+        self.offset += len(whole)
+        self.counted, self.lines = self.offset, 0
+        return whole.decode("utf-8").splitlines()
+
+    def count(self) -> int:
+        """Lines since the mark, so far (the mark stays)."""
+        with self.path.open("rb") as log:
+            log.seek(self.counted)
+            data = log.read()
+        whole = data[: data.rfind(b"\n") + 1]
+        self.counted += len(whole)
+        self.lines += whole.count(b"\n")
+        return self.lines
 
 
 def descendants(root: int) -> list[int]:
@@ -115,27 +143,39 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def crawl(argv: list[str], log: Log, output: Path, kill_at: float | None, kill: str) -> Crawl:
-    """Run the crawl (SIGKILLed ``kill_at`` seconds in, if given); its requests at nginx."""
+def kill_tree(root: int, everything: bool) -> None:
+    """SIGKILL the crawl's process group and, unless only the coordinator, its workers."""
+    workers = descendants(root) if everything else []
+    os.killpg(root, signal.SIGKILL)
+    for pid in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def crawl(argv: list[str], log: Log, output: Path, kill_at: Moment | None, kill: str) -> Crawl:
+    """Run the crawl (SIGKILLed at ``kill_at``, if given); its requests at nginx."""
     log.since()
+    killed, at_kill = False, 0
     with output.open("ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)  # fmt: skip
-        if kill_at is not None:
-            try:
-                process.wait(timeout=kill_at)
-            except subprocess.TimeoutExpired:
-                workers = descendants(process.pid) if kill == "all" else []
-                os.killpg(process.pid, signal.SIGKILL)
-                for pid in workers:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
+        while kill_at is not None and process.poll() is None:
+            elapsed = time.perf_counter() - started
+            if (
+                elapsed >= kill_at.seconds
+                if kill_at.requests is None
+                else (log.count() >= kill_at.requests)
+            ):
+                kill_tree(process.pid, kill == "all")
+                killed, at_kill = True, log.count()
+                break
+            time.sleep(0.01)  # polling the clock or the log, not synchronising a test
         code = process.wait()
         wall = time.perf_counter() - started
-    if kill_at is not None:
+    if killed:
         time.sleep(1)  # nginx logs a request cut off by the kill when it notices the reset
-    return Crawl(wall, code, log.since())
+    return Crawl(wall, code, log.since(), killed, at_kill)
 
 
 def links_of(path: Path) -> dict[str, object] | None:
@@ -161,6 +201,12 @@ def integrity(state: Path) -> str:
         check = database.execute("PRAGMA integrity_check").fetchone()[0]
         runs = database.execute("SELECT finished_at IS NOT NULL FROM runs").fetchall()
     return f"{check}, {len(runs)} run(s), {'finished' if runs and runs[-1][0] else 'unfinished'}"
+
+
+def when(moment: Moment) -> str:
+    if moment.requests is None:
+        return f"{moment.fraction:.0%} of the wall time"
+    return f"request {moment.requests} ({moment.fraction:.0%})"
 
 
 def by_kind(lines: list[str]) -> collections.Counter[str]:
@@ -198,7 +244,13 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
             f"{enriched}/{len(baseline)} files enriched, state {integrity(state)}"
         )
         rng = random.Random(args.seed)
-        moments = [rng.uniform(0.05, 0.95) * whole.wall for _ in range(args.kills)]
+        fractions = [rng.uniform(0.05, 0.95) for _ in range(args.kills)]
+        moments = [
+            Moment(
+                f, f * whole.wall, round(f * len(whole.requests)) if args.at == "requests" else None
+            )
+            for f in fractions
+        ]
         for number, moment in enumerate(moments, start=1):
             articles, state, report = prepare(folder, corpus.articles, f"kill-{number}")
             argv = command(articles, state, report, extra)
@@ -214,8 +266,10 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
             done = sum(links is not None for links in after.values())
             same = sum(after[name] == baseline.get(name) for name in after)
             print(
-                f"  kill {number} at {moment:5.1f} s ({moment / whole.wall:4.0%}): "
-                f"{len(first.requests)} + {len(second.requests)} = {len(both)} requests, "
+                f"  kill {number} at {when(moment)}, {first.wall:.1f} s in"
+                f"{'' if first.killed else ' (NOT KILLED: the run had finished)'}: "
+                f"{len(first.requests)} ({len(first.requests) - first.at_kill} after the kill)"
+                f" + {len(second.requests)} = {len(both)} requests, "
                 f"{ratio:.4f}x (exit {first.code}, {second.code}); excess by kind: "
                 + ", ".join(f"{k} {excess[k]:+d}" for k in KINDS)
                 + f"; {asked_twice} request lines in both runs; enriched {done}/{len(after)}"
@@ -234,6 +288,12 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--at",
+        choices=("time", "requests"),
+        default="time",
+        help="kill at a fraction of the uninterrupted wall time, or of its requests at nginx",
+    )
     parser.add_argument("--kill", choices=("all", "coordinator"), default="all")
     parser.add_argument("--crawler-args", default="", help="extra crawler arguments, one string")
     parser.add_argument("--keep", type=Path, help="write the corpora, runs and logs here")
