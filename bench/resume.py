@@ -1,7 +1,8 @@
 """Resume benchmark: kill -9 a crawl at random moments, run it again, count requests at nginx.
 
     python bench/resume.py [--sizes N ...] [--kills K] [--hosts H] [--seed S]
-                           [--kill all|coordinator] [--crawler-args "..."] [--keep DIR]
+                           [--at time|requests] [--kill all|coordinator]
+                           [--crawler-args "..."] [--keep DIR]
 
 For each N (default: 10000) it builds the race's synthetic news web (``bench/race_site.py``:
 N articles, about four URLs each over H hosts) and serves it with nginx, logging every
@@ -12,17 +13,22 @@ request.  Then, each time on a fresh copy of the articles and a fresh state file
   --timeout 20``) but ``--state FILE`` instead of ``--no-state``, in place, default
   ``--workers``, ``--report`` and ``-q``;
 - K times (default 3), at moments drawn with the seed uniformly between 5 % and 95 % of
-  that run's wall time: the same command in its own session, SIGKILLed at that moment
-  with its worker processes (``--kill coordinator`` kills the coordinator alone and
-  leaves its workers orphaned), then the same command again to the end.
+  that run's wall time (``--at requests``: of its requests, counted in nginx's log as
+  they come, which does not drift with the machine's load): the same command in its
+  own session, SIGKILLed at that moment with its worker processes (``--kill
+  coordinator`` kills the coordinator alone and leaves its workers orphaned), then the
+  same command again to the end.  A run that finished before its moment is reported as
+  not killed.
 
 A request is one line of nginx's access log: every GET, whatever it is for (robots.txt,
 soft-404 probes, pages, AMP pages, each redirect hop, each Range request of an image
 probe) and whether it finished or was cut off by the kill.  Per kill it prints the
-moment, the requests of the killed run and of the rerun, their sum over the
-uninterrupted run's count, where the excess lies (by kind of request), how many files
-end enriched (front matter with a ``crawl`` block that has its links) and the same as
-the uninterrupted run's, and SQLite's ``PRAGMA integrity_check`` of the state file.
+moment, the requests of the killed run (and how many of them nginx logged after the
+kill) and of the rerun, their sum over the uninterrupted run's count, where the excess
+lies (by kind of request), how many files are old (byte for byte), enriched or neither
+right after the kill, how many end enriched (front matter with a ``crawl`` block that
+has its links) and with the same results as the uninterrupted run, and SQLite's
+``PRAGMA integrity_check`` of the state file with its runs.
 nginx must be installed (``apt-get install nginx``).
 """
 
@@ -52,6 +58,7 @@ sys.path.insert(0, str(HERE))
 import race_site  # noqa: E402
 from race import CRAWLER, TIMEOUT, find_nginx, free_port, load, start_nginx  # noqa: E402
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SETTINGS = CRAWLER.replace("--no-state", "").split()
 KINDS = ("robots", "probe", "range", "amp", "page")
 
@@ -183,7 +190,7 @@ def links_of(path: Path) -> dict[str, object] | None:
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---\n"):
         return None
-    data = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
+    data = yaml.load(text[4 : text.index("\n---\n", 4)], Loader=LOADER)
     block = data.get("crawl") if isinstance(data, dict) else None
     links = block.get("links") if isinstance(block, dict) else None
     if not isinstance(links, dict):
@@ -194,6 +201,21 @@ def links_of(path: Path) -> dict[str, object] | None:
 
 def files_state(folder: Path) -> dict[str, dict[str, object] | None]:
     return {path.name: links_of(path) for path in sorted(folder.glob("*.md"))}
+
+
+def after_kill(folder: Path, pristine: Path) -> str:
+    """Every file must be old (untouched) or complete (enriched) right after the kill."""
+    old = new = torn = 0
+    for path in sorted(pristine.glob("*.md")):
+        copy = folder / path.name
+        if copy.read_bytes() == path.read_bytes():
+            old += 1
+        elif links_of(copy) is not None:
+            new += 1
+        else:
+            torn += 1
+    temporary = sum(1 for _ in folder.glob(".*.tmp"))
+    return f"{old} old, {new} enriched, {torn} neither, {temporary} temporary files"
 
 
 def integrity(state: Path) -> str:
@@ -256,6 +278,7 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
             argv = command(articles, state, report, extra)
             output = folder / "runs" / f"kill-{number}" / "crawl.log"
             first = crawl(argv, log, output, moment, args.kill)
+            killed = after_kill(articles, corpus.articles)
             second = crawl(argv, log, output, None, args.kill)
             both = first.requests + second.requests
             ratio = len(both) / len(whole.requests)
@@ -272,7 +295,8 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
                 f" + {len(second.requests)} = {len(both)} requests, "
                 f"{ratio:.4f}x (exit {first.code}, {second.code}); excess by kind: "
                 + ", ".join(f"{k} {excess[k]:+d}" for k in KINDS)
-                + f"; {asked_twice} request lines in both runs; enriched {done}/{len(after)}"
+                + f"; {asked_twice} request lines in both runs; after the kill: {killed}"
+                f"; after the rerun: enriched {done}/{len(after)}"
                 f", {same} as uninterrupted; state {integrity(state)}",
                 flush=True,
             )
