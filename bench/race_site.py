@@ -216,7 +216,7 @@ def nginx_config(
     """Write ``folder/nginx.conf``: pid, logs and temp paths all under ``folder``.
 
     With ``access_log``, every request is logged there as it ends, one line each
-    (address, request line, status, Range header), so requests can be counted at the
+    (time, address, request line, status, Range header), so requests can be counted at the
     server; otherwise nothing is logged (logging costs the race a little).
     """
     content = [
@@ -233,7 +233,7 @@ def nginx_config(
     logging = "access_log off;"
     if access_log is not None:
         logging = (
-            'log_format counted \'$server_addr "$request" $status "$http_range"\';\n'
+            'log_format counted \'$msec $server_addr "$request" $status "$http_range"\';\n'
             f"  access_log {access_log} counted;"
         )
     text = f"""daemon off;

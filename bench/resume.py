@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -70,6 +71,7 @@ class Crawl:
     requests: list[str]  # access-log lines of this run
     killed: bool = False
     at_kill: int = 0  # requests nginx had logged when the kill was sent
+    killed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def kill_tree(root: int, everything: bool) -> None:
 def crawl(argv: list[str], log: Log, output: Path, kill_at: Moment | None, kill: str) -> Crawl:
     """Run the crawl (SIGKILLed at ``kill_at``, if given); its requests at nginx."""
     log.since()
-    killed, at_kill = False, 0
+    killed, at_kill, killed_at = False, 0, None
     with output.open("ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
@@ -175,14 +177,14 @@ def crawl(argv: list[str], log: Log, output: Path, kill_at: Moment | None, kill:
                 else (log.count() >= kill_at.requests)
             ):
                 kill_tree(process.pid, kill == "all")
-                killed, at_kill = True, log.count()
+                killed, at_kill, killed_at = True, log.count(), datetime.now(UTC)
                 break
             time.sleep(0.01)  # polling the clock or the log, not synchronising a test
         code = process.wait()
         wall = time.perf_counter() - started
     if killed:
         time.sleep(1)  # nginx logs a request cut off by the kill when it notices the reset
-    return Crawl(wall, code, log.since(), killed, at_kill)
+    return Crawl(wall, code, log.since(), killed, at_kill, killed_at)
 
 
 def links_of(path: Path) -> dict[str, object] | None:
@@ -218,6 +220,28 @@ def after_kill(folder: Path, pristine: Path) -> str:
     return f"{old} old, {new} enriched, {torn} neither, {temporary} temporary files"
 
 
+def untimed(lines: list[str]) -> set[str]:
+    return {line.split(" ", 1)[1] for line in lines}
+
+
+def on_record(state: Path, killed: Crawl) -> str:
+    """The killed run's checks on record: how many, how long before the kill the last came,
+    and how many requests nginx served after it (their answers were lost)."""
+    with sqlite3.connect(state) as database:
+        count, last = database.execute(
+            "SELECT count(*), max(checked_at) FROM url_checks"
+        ).fetchone()
+    if killed.killed_at is None or last is None:
+        return f"{count} checks on record"
+    received = datetime.fromisoformat(last)
+    lag = (killed.killed_at - received).total_seconds()
+    later = sum(float(line.split(" ", 1)[0]) > received.timestamp() for line in killed.requests)
+    return (
+        f"{count} checks on record, the last received {lag:.2f} s before the kill,"
+        f" {later} requests served after it"
+    )
+
+
 def integrity(state: Path) -> str:
     with sqlite3.connect(state) as database:
         check = database.execute("PRAGMA integrity_check").fetchone()[0]
@@ -247,6 +271,7 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
     port = free_port()
     corpus = race_site.build(folder, size, args.hosts, port, args.seed)
     log = Log(folder / "access.log")
+    log.path.unlink(missing_ok=True)  # a kept folder's log from an earlier measurement
     config = race_site.nginx_config(folder, corpus.site, port, access_log=log.path)
     extra = shlex.split(args.crawler_args)
     print(f"\nN={size}: {len(corpus.urls)} distinct URLs over {args.hosts} hosts, port {port}")
@@ -278,13 +303,13 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
             argv = command(articles, state, report, extra)
             output = folder / "runs" / f"kill-{number}" / "crawl.log"
             first = crawl(argv, log, output, moment, args.kill)
-            killed = after_kill(articles, corpus.articles)
+            killed = after_kill(articles, corpus.articles) + "; " + on_record(state, first)
             second = crawl(argv, log, output, None, args.kill)
             both = first.requests + second.requests
             ratio = len(both) / len(whole.requests)
             excess = by_kind(both)
             excess.subtract(kinds)
-            asked_twice = len(set(first.requests) & set(second.requests))
+            asked_twice = len(untimed(first.requests) & untimed(second.requests))
             after = files_state(articles)
             done = sum(links is not None for links in after.values())
             same = sum(after[name] == baseline.get(name) for name in after)
@@ -297,7 +322,8 @@ def measure(size: int, args: argparse.Namespace, base: Path, nginx: str) -> None
                 + ", ".join(f"{k} {excess[k]:+d}" for k in KINDS)
                 + f"; {asked_twice} request lines in both runs; after the kill: {killed}"
                 f"; after the rerun: enriched {done}/{len(after)}"
-                f", {same} as uninterrupted; state {integrity(state)}",
+                f", {same} as uninterrupted, {sum(1 for _ in articles.glob('.*.tmp'))} temporary"
+                f" files; state {integrity(state)}",
                 flush=True,
             )
         print(f"  load average after: {load()}")
