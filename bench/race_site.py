@@ -210,8 +210,15 @@ def _render_fields(
     }
 
 
-def nginx_config(folder: Path, site: Path, port: int, workers: int = 1) -> Path:
-    """Write ``folder/nginx.conf``: pid, logs and temp paths all under ``folder``."""
+def nginx_config(
+    folder: Path, site: Path, port: int, workers: int = 1, access_log: Path | None = None
+) -> Path:
+    """Write ``folder/nginx.conf``: pid, logs and temp paths all under ``folder``.
+
+    With ``access_log``, every request is logged there as it ends, one line each
+    (time, address, request line, status, Range header), so requests can be counted at the
+    server; otherwise nothing is logged (logging costs the race a little).
+    """
     content = [
         r"location ~ ^{p}/amp/.*-(\d+)\.html$ {{ ssi on; alias {site}/amp/$1.html; }}",
         r"location ~ ^{p}/.*-(\d+)\.html$ {{ ssi on; alias {site}/pages/$1.html; }}",
@@ -223,6 +230,12 @@ def nginx_config(folder: Path, site: Path, port: int, workers: int = 1) -> Path:
     temp.mkdir(parents=True, exist_ok=True)
     # As root nginx would hand its workers to "nobody", who cannot read a private temp folder.
     user = "user root;\n" if os.geteuid() == 0 else ""
+    logging = "access_log off;"
+    if access_log is not None:
+        logging = (
+            'log_format counted \'$msec $server_addr "$request" $status "$http_range"\';\n'
+            f"  access_log {access_log} counted;"
+        )
     text = f"""daemon off;
 {user}worker_processes {workers};
 pid {folder}/nginx.pid;
@@ -230,7 +243,7 @@ error_log {folder}/error.log error;
 worker_rlimit_nofile 16384;
 events {{ worker_connections 8192; }}
 http {{
-  access_log off;
+  {logging}
   client_body_temp_path {temp}/body;
   proxy_temp_path {temp}/proxy;
   fastcgi_temp_path {temp}/fastcgi;

@@ -9,8 +9,10 @@ the requesting worker's own pool for that host.
 
 Each worker is ``python -m crawler.run.local_worker`` with pipes: the coordinator
 writes one header line (the run's settings, the time left before
-``--max-duration``, the log level) and one JSON line per request, then closes the
-pipe; the worker writes one JSON line per answer as soon as it has it.  A worker
+``--max-duration``, the log level), one JSON line per request and an end line,
+then closes the pipe; the worker writes one JSON line per answer as soon as it
+has it.  A pipe closed without the end line tells the worker that its coordinator
+is gone, and it stops at once.  A worker
 that dies leaves its unanswered URLs as ``error`` results that say so, and the
 run goes on.
 """
@@ -38,6 +40,7 @@ from crawler.run.transport import CheckAnswer, CheckRequest, OnAnswer
 
 log = logging.getLogger("crawler")
 STREAM_LIMIT = 64 * 1024 * 1024  # bytes: the longest answer line read from a worker
+END: Mapping[str, object] = {"end": True}  # the last line to a worker: every request is sent
 
 
 def worker_of(url: str, workers: int) -> int:
@@ -69,7 +72,7 @@ class LocalTransport:
                         group.create_task(worker.answers(on_answer))
                     await workers[worker_of(request.url, self._workers)].send(request)
                 for worker in workers:
-                    worker.close()
+                    await worker.close()
         finally:
             for worker in workers:
                 await worker.stop()
@@ -116,8 +119,9 @@ class _Worker:
         if stdin.transport.get_write_buffer_size() > 256 * 1024:
             await stdin.drain()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Nothing more to send: the worker ends once it has answered everything."""
+        await self._write(END)
         assert self._process.stdin is not None
         self._process.stdin.close()
 

@@ -3,6 +3,12 @@
 Reads its header and requests from stdin (see :mod:`crawler.run.local`), checks
 them with the same code as a single-process crawl, and writes one JSON line per
 answer to stdout the moment it is known.  It logs to stderr like the crawler.
+
+The coordinator ends its requests with an end line.  A pipe that closes without
+one means the coordinator is gone (killed outright): nobody will read the
+answers or remember them, so the worker stops at once, abandoning its queued
+and in-flight checks, rather than requesting every URL it was sent while the
+rerun of the same command requests them again alongside it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+import os
 import pickle
 import sys
 from collections.abc import AsyncIterator
@@ -19,7 +27,7 @@ from crawler.config import Config
 from crawler.logs import configure
 from crawler.run import loop as event_loop
 from crawler.run.inline import check_requests
-from crawler.run.local import STREAM_LIMIT
+from crawler.run.local import END, STREAM_LIMIT
 from crawler.run.transport import CheckAnswer, CheckRequest
 
 
@@ -48,12 +56,22 @@ class _Answers:
         sys.stdout.flush()
 
 
-async def _requests(reader: asyncio.StreamReader) -> AsyncIterator[CheckRequest]:
+log = logging.getLogger("crawler")
+GONE = 3  # exit status: the coordinator went away before saying it had sent everything
+
+
+async def _requests(
+    reader: asyncio.StreamReader, gone: asyncio.Event
+) -> AsyncIterator[CheckRequest]:
     while line := await reader.readline():
-        yield CheckRequest.from_json(json.loads(line))
+        message = json.loads(line)
+        if message == END:
+            return
+        yield CheckRequest.from_json(message)
+    gone.set()
 
 
-async def _work() -> None:
+async def _work() -> int:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=STREAM_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -64,18 +82,30 @@ async def _work() -> None:
     left = header["remaining"]
     deadline = None if left is None else loop.time() + left
     answers = _Answers(loop)
+    gone = asyncio.Event()
+    checking = asyncio.create_task(
+        check_requests(config, _requests(reader, gone), answers, deadline)
+    )
+    watching = asyncio.create_task(gone.wait())
     try:
-        await check_requests(config, _requests(reader), answers, deadline)
+        await asyncio.wait([checking, watching], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        watching.cancel()
         answers.flush()
+    if not gone.is_set():
+        await checking  # done: its answers are flushed; its failure, if any, raised
+        return 0
+    checking.cancel()
+    await asyncio.wait([checking])
+    log.warning("worker %d: the coordinator is gone; stopping its checks unfinished", os.getpid())
+    return GONE
 
 
 def main() -> int:
     try:
-        event_loop.run(_work())
+        return event_loop.run(_work())
     except KeyboardInterrupt:
         return 130
-    return 0
 
 
 if __name__ == "__main__":
