@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import socket
 import ssl
 import struct
@@ -78,6 +79,21 @@ def _gzip_bomb_units() -> tuple[bytes, bytes]:
 
 
 BOMB_FIRST, BOMB_UNIT = _gzip_bomb_units()
+
+
+def assert_spaced(starts: list[float], interval: float, what: object = "") -> None:
+    """Request arrivals at a server honour a client's minimum interval between starts.
+
+    The client spaces its starts; the server sees them shifted by how long each
+    took to arrive (a connection's set-up, a busy machine), so one gap may look
+    short when the request before it came late.  A client that broke the rule
+    would show gaps near zero, and a span short of the rule's; the noise of a
+    loaded machine shows neither.
+    """
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert all(gap >= interval / 2 for gap in gaps), (what, gaps)
+    if starts:
+        assert starts[-1] - starts[0] >= (len(starts) - 1) * interval - interval / 2, (what, gaps)
 
 
 @dataclass

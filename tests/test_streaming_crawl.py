@@ -10,7 +10,6 @@ command without asking again what it had learned.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import random
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from failure_site import assert_spaced
 
 from crawler.config import Config, ConnectTo
 from crawler.pipeline import CrawlOptions, crawl
@@ -289,10 +289,7 @@ async def test_two_workers_keep_each_hosts_limits_and_ask_each_url_once(
     assert len(pages) == len(set(pages)) == 45  # each distinct URL once, across workers
     assert max(timed_site.peak.values()) <= 2
     for host, starts in timed_site.starts.items():
-        gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-        # 0.2 s between the starts, less what a connection's set-up (or reuse) can shift
-        # one arrival by on a busy machine.
-        assert min(gaps, default=1.0) >= 0.15, (host, gaps)
+        assert_spaced(starts, 0.2, host)
 
 
 async def test_ctrl_c_on_the_terminal_with_workers_leaves_every_file_old_or_complete(
