@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.reader import Reader, ReaderError
 
 from crawler.defaults import MAX_FRONT_MATTER_BYTES
@@ -69,6 +69,10 @@ class FrontMatter:
     yaml_end: int  # where the closing fence line ('---' or '...') starts
     newline: str  # "\r\n" or "\n", the line ending the front matter uses
     data: dict[str, Any]  # the parsed top-level mapping
+    # Each top-level key as written, before merge keys are applied: its text when it
+    # is a scalar (else None) and where it starts in ``yaml_text``.  An alias key
+    # shows the scalar it names and where that is anchored.
+    keys: tuple[tuple[str | None, int], ...] = ()
 
     @property
     def yaml_text(self) -> str:
@@ -105,8 +109,8 @@ def parse_front_matter(
             f"{max_yaml_bytes:,} bytes); raise --max-front-matter-bytes to crawl it"
         )
         raise FrontMatterError(path, reason)
-    data = _load_mapping(text, yaml_start, yaml_end, path)
-    return FrontMatter(text, bom, yaml_start, yaml_end, newline, data)
+    data, keys = _load_mapping(text, yaml_start, yaml_end, path)
+    return FrontMatter(text, bom, yaml_start, yaml_end, newline, data, keys)
 
 
 def _decode(raw: bytes, bom: bool, path: Path) -> str:
@@ -119,12 +123,16 @@ def _decode(raw: bytes, bom: bool, path: Path) -> str:
         raise FrontMatterError(path, reason) from None
 
 
-def _load_mapping(text: str, yaml_start: int, yaml_end: int, path: Path) -> dict[str, Any]:
+def _load_mapping(
+    text: str, yaml_start: int, yaml_end: int, path: Path
+) -> tuple[dict[str, Any], tuple[tuple[str | None, int], ...]]:
     loader = YamlLoader(text[yaml_start:yaml_end])
     try:
         node = loader.get_single_node()
         if node is None:
             raise FrontMatterError(path, "front matter is empty")
+        # Read before constructing: the constructor rewrites the pairs to apply merges.
+        keys = _keys_of(node)
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise FrontMatterError(path, yaml_error_reason(exc, text, yaml_start)) from None
@@ -139,7 +147,16 @@ def _load_mapping(text: str, yaml_start: int, yaml_end: int, path: Path) -> dict
         # be a syntax error, so such files are refused up front.
         reason = "front matter is a flow mapping ({...}); the crawl block needs key: value lines"
         raise FrontMatterError(path, reason)
-    return data
+    return data, keys
+
+
+def _keys_of(node: Node) -> tuple[tuple[str | None, int], ...]:
+    if not isinstance(node, MappingNode):
+        return ()
+    return tuple(
+        (key.value if isinstance(key, ScalarNode) else None, int(key.start_mark.index))
+        for key, _ in node.value
+    )
 
 
 def _kind(value: object) -> str:
