@@ -275,3 +275,8 @@ def test_printable_text_at_the_edges_of_the_ranges() -> None:
     edges += "\ufeff\uff00\ufffd\ufffe\uffff\U00010000\U0010ffff"
     for ch in edges:
         assert is_printable_text(ch) == is_printable(ch), repr(ch)
+
+
+def test_a_lone_surrogate_is_written_escaped_not_a_crash() -> None:
+    # libyaml cannot encode it; the pure-Python emitter escapes it.
+    assert render_crawl_block({"title": "a\udc80"}, "\n") == 'crawl:\n  title: "a\\uDC80"\n'

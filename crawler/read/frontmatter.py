@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.resolver
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.reader import Reader, ReaderError
@@ -41,7 +42,40 @@ _OPENING = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(\r?\n|\Z)")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*(\r?\n|\Z)", re.M)
 
 
-class YamlLoader(_BaseLoader):
+_STOCK_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> the tag it resolves to
+_PLAIN_TAGS_KEPT = 20_000  # entries; short texts only, so a few MB at most
+_PLAIN_TAG_TEXT = 40  # characters: keys, words, numbers and dates, not titles
+
+
+class QuickResolver(yaml.resolver.Resolver):
+    """The resolver, answering at once for the scalars whose tag cannot be implicit.
+
+    Every scalar of every file is resolved, in Python even under libyaml: a quoted
+    scalar is always a string (YAML 1.1 resolves only plain ones), and the short
+    plain texts that make up most of a file (keys, words, numbers) are remembered.
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> Any:
+        resolve = super().resolve
+        if (
+            kind is not ScalarNode
+            or self.yaml_path_resolvers
+            # The texts remembered are the stock resolvers' answers.
+            or self.yaml_implicit_resolvers is not _STOCK_RESOLVERS
+        ):
+            return resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if not implicit[0]:
+            return self.DEFAULT_SCALAR_TAG
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(value) <= _PLAIN_TAG_TEXT and len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+
+class YamlLoader(QuickResolver, _BaseLoader):
     """The safe loader (libyaml when available) whose every failure is a YAMLError."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -204,4 +238,11 @@ def _position(text: str, index: int) -> str:
     return f"line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}"
 
 
-__all__ = ["BOM", "FrontMatter", "YamlLoader", "parse_front_matter", "yaml_error_reason"]
+__all__ = [
+    "BOM",
+    "FrontMatter",
+    "QuickResolver",
+    "YamlLoader",
+    "parse_front_matter",
+    "yaml_error_reason",
+]

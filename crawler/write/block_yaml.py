@@ -26,6 +26,8 @@ from typing import Any
 import yaml
 from yaml.nodes import Node
 
+from crawler.read.frontmatter import QuickResolver
+
 CRAWL_KEY = "crawl"
 _NO_WRAP = 2**31 - 1  # emitter line width: URLs must never be folded
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -79,7 +81,7 @@ _BlockDumper.add_multi_representer(str, _represent_str)  # StrEnum values, writt
 
 _FastDumper: type[Any] | None = getattr(yaml, "CSafeDumper", None)
 if _FastDumper is not None:
-    _FastDumper = type("_FastBlockDumper", (_FastDumper,), {})
+    _FastDumper = type("_FastBlockDumper", (QuickResolver, _FastDumper), {})
     _FastDumper.add_representer(str, _represent_str)
     _FastDumper.add_multi_representer(str, _represent_str)
 
