@@ -24,8 +24,10 @@ from crawler.read.frontmatter import BOM, FrontMatter, parse_front_matter
 from crawler.write.refresh import replace_scalars
 from crawler.write.splice import (
     _check_spliced,
+    _crawl_spans,
     _top_level_entries,
     is_same_value,
+    old_block_spans,
     render_crawl_block,
     with_crawl_block,
     without_crawl_block,
@@ -414,6 +416,53 @@ def test_front_matter_keys_are_the_top_level_keys_of_the_event_stream(
     for (key, start), entry in zip(front.keys, entries, strict=True):
         # An alias key shows what it names; the event stream shows no scalar.
         assert (key, start) == (entry.key, entry.key_start) or entry.key is None
+
+
+@PROPERTY
+@given(articles())
+def test_old_blocks_are_found_where_the_whole_event_stream_finds_them(
+    article: tuple[bytes, str],
+) -> None:
+    front = parse(article[0])
+    spans = old_block_spans(front)
+    assert spans is None or spans == _crawl_spans(
+        front.yaml_text, _top_level_entries(front.yaml_text)
+    )
+
+
+@pytest.mark.parametrize(
+    "path", GOOD + sorted((FIXTURES / "unsafe").iterdir()), ids=lambda p: p.name
+)
+def test_old_blocks_of_the_fixtures_are_found_where_the_event_stream_finds_them(
+    path: Path,
+) -> None:
+    front = parse(path.read_bytes())
+    spans = old_block_spans(front)
+    assert spans is None or spans == _crawl_spans(
+        front.yaml_text, _top_level_entries(front.yaml_text)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "crawl:\n  &k a: 1\n*k : 2\n",
+        "crawl:\n- &k x\n*k : 1\n",
+        "a: &k crawl\n*k : 1\nb: 2\n",
+        "&k crawl: 1\n*k : 2\n",
+        "? crawl\n: 1\nb: 2\n",
+        "crawl: [a,\n  b]\nnext: 1\n",
+        "b: 1\ncrawl:\n  health: ok\n  # a comment under it\n\n# a comment after it\nc: 2\n",
+    ],
+)
+def test_old_blocks_behind_aliases_and_odd_keys_are_found_as_the_event_stream_finds_them(
+    text: str,
+) -> None:
+    front = parse(f"---\n{text}---\n".encode())
+    spans = old_block_spans(front)
+    assert spans is None or spans == _crawl_spans(
+        front.yaml_text, _top_level_entries(front.yaml_text)
+    )
 
 
 def scalar_paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

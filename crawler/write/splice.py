@@ -40,15 +40,14 @@ from crawler.write.block_yaml import CRAWL_KEY, is_printable, render_crawl_block
 def with_crawl_block(front: FrontMatter, block: Mapping[str, Any], path: Path) -> bytes:
     """The file's new bytes: old ``crawl`` entries removed, ``block`` appended at the end."""
     yaml_text = front.yaml_text
-    if any(key == CRAWL_KEY for key, _ in front.keys):
+    spans = old_block_spans(front)
+    if spans is None:
         entries = _top_level_entries(yaml_text)
         first_key = entries[0].key_start if entries else None
-        kept = _remove(yaml_text, _crawl_spans(yaml_text, entries))
+        spans = _crawl_spans(yaml_text, entries)
     else:
-        # No key reads "crawl", so there is no old block to find in the event stream
-        # (an alias key shows the scalar it names, so it is counted too).
         first_key = front.keys[0][1] if front.keys else None
-        kept = yaml_text
+    kept = _remove(yaml_text, spans)
     indent = "" if first_key is None else " " * _indent(_line_at(yaml_text, first_key))
     if kept and not kept.endswith("\n"):
         kept += front.newline
@@ -63,6 +62,48 @@ def without_crawl_block(front: FrontMatter) -> str:
     yaml_text = front.yaml_text
     kept = _remove(yaml_text, _crawl_spans(yaml_text, _top_level_entries(yaml_text)))
     return front.text[: front.yaml_start] + kept + front.text[front.yaml_end :]
+
+
+def old_block_spans(front: FrontMatter) -> list[tuple[int, int]] | None:
+    """Where the old ``crawl`` entries are, without an event pass over the whole text.
+
+    ``front.keys`` says which top-level keys read "crawl" (an alias key shows the
+    scalar it names, so none is missed) and where the next key starts; only the
+    lines from such a key up to the next key are parsed for events.  None when the
+    keys do not line up plainly (a key not first on its line, an alias key): the
+    whole text's event stream then decides.
+    """
+    yaml_text, keys = front.yaml_text, front.keys
+    spans: list[tuple[int, int]] = []
+    for number, (key, start) in enumerate(keys):
+        if key != CRAWL_KEY:
+            continue
+        following = [start for _, start in keys[number + 1 : number + 2]]
+        region_start = _line_start(yaml_text, start)
+        column = start - region_start
+        # Each key first on its line, at the mapping's column, in order.
+        if any(_column_alone(yaml_text, at) != column for at in (start, *following)):
+            return None
+        if following and following[0] <= start:
+            return None
+        region_end = _line_start(yaml_text, following[0]) if following else len(yaml_text)
+        try:
+            entries = _top_level_entries(yaml_text[region_start:region_end])
+        except yaml.YAMLError:
+            return None
+        if len(entries) != 1 or entries[0].key_start != start - region_start:
+            return None
+        if entries[0].key != CRAWL_KEY:
+            continue  # an alias key reading "crawl": not an old block
+        entry = _Entry(CRAWL_KEY, start, region_start + entries[0].content_end)
+        spans.append(_entry_span(yaml_text, entry, region_end))
+    return spans
+
+
+def _column_alone(text: str, index: int) -> int | None:
+    """The column of ``index`` if only spaces precede it on its line."""
+    start = _line_start(text, index)
+    return None if text[start:index].strip(" ") else index - start
 
 
 @dataclass(frozen=True, slots=True)
