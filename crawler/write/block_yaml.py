@@ -7,30 +7,34 @@ front matter.  The seeds indent list items under their key::
       - code: amp-missing
 
 PyYAML's pure-Python emitter can be told to do that; libyaml's, about ten times
-faster, always writes them level with the key.  So a block is dumped with
-libyaml and its list items are moved right afterwards (:func:`indent_sequences`),
-which is exact because every scalar in a block is one physical line.  What that
-cannot make identical, the pure-Python emitter renders: characters beyond the
-BMP (libyaml escapes them), keys libyaml and PyYAML lay out differently (empty,
-long, or not printable), values of types the block never holds, and a container
-met twice (it would get an anchor).  ``tests/test_block_yaml.py`` holds the two
+faster, always writes them level with the key.  So a block's nodes are built
+here (the safe representer's, without its bookkeeping), emitted by libyaml, and
+list items moved right afterwards (:func:`indent_sequences`), which is exact
+because every scalar in a block is one physical line.  What that cannot make
+identical, the pure-Python emitter renders: characters beyond the BMP (libyaml
+escapes them) and lone surrogates, keys libyaml and PyYAML lay out differently
+(empty, long, or not printable), values of types the block never holds, and a
+container met twice (it would get an anchor).  ``tests/test_block_yaml.py`` holds the two
 paths equal on generated blocks.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from crawler.read.frontmatter import QuickResolver
 
 CRAWL_KEY = "crawl"
 _NO_WRAP = 2**31 - 1  # emitter line width: URLs must never be folded
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 _LINE_BREAKS = "\n\r\x85\u2028\u2029"
 # The complement of is_printable, for whole strings at C speed.
 _UNPRINTABLE = re.compile(
@@ -82,48 +86,85 @@ _BlockDumper.add_multi_representer(str, _represent_str)  # StrEnum values, writt
 _FastDumper: type[Any] | None = getattr(yaml, "CSafeDumper", None)
 if _FastDumper is not None:
     _FastDumper = type("_FastBlockDumper", (QuickResolver, _FastDumper), {})
-    _FastDumper.add_representer(str, _represent_str)
-    _FastDumper.add_multi_representer(str, _represent_str)
 
 
 def render_crawl_block(block: Mapping[str, Any], newline: str, indent: str = "") -> str:
     """``{"crawl": block}`` as block-style YAML lines, each indented and ended by ``newline``."""
     data = {CRAWL_KEY: dict(block)}
-    fast = renders_with_libyaml(data)
-    return "".join((indent + line if line else "") + newline for line in dump_lines(data, fast))
+    lines = libyaml_lines(data)
+    if lines is None:
+        lines = python_lines(data)
+    return "".join((indent + line if line else "") + newline for line in lines)
 
 
-def dump_lines(data: dict[str, Any], fast: bool) -> list[str]:
-    """``data`` in block style, by libyaml (``fast``) or by the pure-Python emitter."""
+def python_lines(data: dict[str, Any]) -> list[str]:
+    """``data`` in block style by the pure-Python emitter, list items under their key."""
     dumped = yaml.dump(
         data,
-        Dumper=_FastDumper if fast and _FastDumper is not None else _BlockDumper,
+        Dumper=_BlockDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=_NO_WRAP,
     )
-    lines = dumped.splitlines()
-    return indent_sequences(lines) if fast and _FastDumper is not None else lines
+    return dumped.splitlines()
 
 
-def renders_with_libyaml(data: dict[str, Any]) -> bool:
-    """libyaml is here and, with :func:`indent_sequences`, writes ``data`` as PyYAML would."""
-    return _FastDumper is not None and _fits_fast_path(data, set())
+def libyaml_lines(data: dict[str, Any]) -> list[str] | None:
+    """:func:`python_lines`, by libyaml; None when libyaml would write ``data`` otherwise."""
+    if _FastDumper is None:
+        return None
+    stream = io.StringIO()
+    dumper = _FastDumper(stream, allow_unicode=True, default_flow_style=False, width=_NO_WRAP)
+    try:
+        node = _node(data, dumper, set())
+        if node is None:
+            return None
+        dumper.open()
+        dumper.serialize(node)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return indent_sequences(stream.getvalue().splitlines())
 
 
-def _fits_fast_path(value: Any, seen: set[int]) -> bool:
-    """libyaml plus :func:`indent_sequences` writes ``value`` as the pure-Python emitter does."""
+def _node(value: Any, dumper: Any, seen: set[int]) -> Node | None:
+    """The node the safe representer makes of ``value``, or None if it does not fit libyaml.
+
+    Built here rather than by the representer, which costs as much again as
+    libyaml's emitting: every container is a block (``default_flow_style=False``),
+    in insertion order (``sort_keys=False``), and strings are styled as
+    :func:`_represent_str` styles them.
+    """
+    kind = type(value)
     if isinstance(value, str):
-        return _NOT_FOR_LIBYAML.search(value) is None
-    if value is None or isinstance(value, bool | int | float):
-        return True
-    if not isinstance(value, dict | list) or id(value) in seen:
-        return False
+        if _NOT_FOR_LIBYAML.search(value) is not None:
+            return None
+        style = None if _UNPRINTABLE.search(value) is None else '"'
+        return ScalarNode(_STR_TAG, str(value), style=style)
+    if kind is int:
+        return dumper.represent_int(value)  # type: ignore[no-any-return]
+    if kind is bool:
+        return dumper.represent_bool(value)  # type: ignore[no-any-return]
+    if kind is float:
+        return dumper.represent_float(value)  # type: ignore[no-any-return]
+    if value is None:
+        return dumper.represent_none(value)  # type: ignore[no-any-return]
+    if (kind is not dict and kind is not list) or id(value) in seen:
+        return None  # a container met twice gets an anchor; other types, whatever PyYAML does
     seen.add(id(value))
-    if isinstance(value, list):
-        return all(_fits_fast_path(item, seen) for item in value)
-    return all(_is_fast_key(key) and _fits_fast_path(item, seen) for key, item in value.items())
+    if kind is list:
+        items = [_node(item, dumper, seen) for item in value]
+        if None in items:
+            return None
+        return SequenceNode(_SEQ_TAG, items, flow_style=False)
+    pairs = []
+    for key, item in value.items():
+        item_node = _node(item, dumper, seen) if _is_fast_key(key) else None
+        if item_node is None:
+            return None
+        pairs.append((ScalarNode(_STR_TAG, str(key)), item_node))
+    return MappingNode(_MAP_TAG, pairs, flow_style=False)
 
 
 def _is_fast_key(key: Any) -> bool:
@@ -167,10 +208,10 @@ def indent_sequences(lines: list[str]) -> list[str]:
 
 __all__ = [
     "CRAWL_KEY",
-    "dump_lines",
     "indent_sequences",
     "is_printable",
     "is_printable_text",
+    "libyaml_lines",
+    "python_lines",
     "render_crawl_block",
-    "renders_with_libyaml",
 ]
