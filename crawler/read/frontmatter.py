@@ -106,7 +106,7 @@ class FrontMatter:
     # Each top-level key as written, before merge keys are applied: its text when it
     # is a scalar (else None) and where it starts in ``yaml_text``.  An alias key
     # shows the scalar it names and where that is anchored.
-    keys: tuple[tuple[str | None, int], ...] = ()
+    keys: tuple[tuple[str | None, int], ...]
 
     @property
     def yaml_text(self) -> str:
