@@ -16,7 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.errors import FrontMatterError, NoFrontMatter
-from crawler.read.frontmatter import BOM, FrontMatter, YamlLoader, parse_front_matter
+from crawler.read.frontmatter import (
+    BOM,
+    FrontMatter,
+    QuickResolver,
+    YamlLoader,
+    parse_front_matter,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "frontmatter"
 GOOD = sorted((FIXTURES / "good").iterdir())
@@ -262,3 +268,48 @@ def test_split_finds_the_yaml_that_was_written(case: tuple[bytes, str, dict[str,
     front = parse_front_matter(raw, Path("generated.md"))
     assert front.yaml_text == yaml_text
     assert front.data == data
+
+
+SCALAR_TEXTS = (
+    st.sampled_from(
+        [
+            "",
+            "~",
+            "null",
+            "yes",
+            "No",
+            "on",
+            "y",
+            "1",
+            "-1",
+            "0x1F",
+            "0o7",
+            "1_000",
+            "1e3",
+            ".5",
+            "1:20",
+            ".inf",
+            "-.Inf",
+            ".NaN",
+            "2026-11-22",
+            "2026-11-22T01:02:03Z",
+            "<<",
+            "=",
+            "title",
+            "x" * 41 + "1",
+        ]
+    )
+    | st.text("0123456789.:-+_eExXoOabTtYyNn~ ", max_size=12)
+    | st.text(max_size=50)
+)
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(SCALAR_TEXTS, st.booleans(), st.booleans())
+def test_quick_resolver_tags_every_scalar_as_the_stock_resolver(
+    text: str, plain: bool, quoted: bool
+) -> None:
+    for _ in range(2):  # the second answer may come from what the first remembered
+        assert QuickResolver().resolve(yaml.ScalarNode, text, (plain, quoted)) == (
+            yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (plain, quoted))
+        )

@@ -23,7 +23,11 @@ from crawler.errors import FrontMatterError
 from crawler.read.frontmatter import BOM, FrontMatter, parse_front_matter
 from crawler.write.refresh import replace_scalars
 from crawler.write.splice import (
+    _check_spliced,
+    _crawl_spans,
+    _top_level_entries,
     is_same_value,
+    old_block_spans,
     render_crawl_block,
     with_crawl_block,
     without_crawl_block,
@@ -165,6 +169,34 @@ def test_safety_net_refuses_a_splice_that_would_break_an_alias() -> None:
     path = FIXTURES / "unsafe" / "alias-into-crawl.md"
     with pytest.raises(FrontMatterError, match="cannot write the crawl block safely"):
         with_crawl_block(parse(path.read_bytes()), BLOCK, path)
+
+
+def written_at(raw: bytes) -> int:
+    """Where the last ``crawl:`` line starts in the YAML text: the block just written."""
+    return parse(raw).yaml_text.rfind("crawl:")
+
+
+def test_safety_net_accepts_the_one_crawl_key_where_it_was_written() -> None:
+    raw = b"---\ntitle: a\ncrawl:\n  health: ok\n---\n"
+    _check_spliced(parse(b"---\ntitle: a\n---\n"), raw, {"health": "ok"}, Path("a.md"), 9)
+    assert written_at(raw) == 9
+
+
+@pytest.mark.parametrize(
+    ("title", "raw", "shift"),
+    [
+        ("a", b"---\ntitle: a\ncrawl: {health: ok}\ncrawl:\n  health: ok\n---\n", 0),
+        ("a", b"---\ntitle: a\ncrawl:\n  health: ok\n---\n", 1),
+        ("crawl", b"---\ntitle: &k crawl\n*k : 1\ncrawl:\n  health: ok\n---\n", 0),
+    ],
+    ids=["a second crawl key", "not where written", "an alias key reading crawl"],
+)
+def test_safety_net_refuses_any_crawl_key_but_the_one_written(
+    title: str, raw: bytes, shift: int
+) -> None:
+    before = parse(f"---\ntitle: {title}\n---\n".encode())
+    with pytest.raises(FrontMatterError, match="the new block would not be the only crawl key"):
+        _check_spliced(before, raw, {"health": "ok"}, Path("a.md"), written_at(raw) + shift)
 
 
 class Result(enum.StrEnum):
@@ -370,6 +402,67 @@ def test_splice_round_trip_keeps_the_rest_exactly(
     assert is_same_value(after.data["crawl"], block)
     assert without_crawl_block(after) == expected_without
     assert crawl(after, block) == new
+
+
+@PROPERTY
+@given(articles())
+def test_front_matter_keys_are_the_top_level_keys_of_the_event_stream(
+    article: tuple[bytes, str],
+) -> None:
+    front = parse(article[0])
+    entries = _top_level_entries(front.yaml_text)
+    assert len(front.keys) == len(entries)
+    assert front.keys[0][1] == entries[0].key_start
+    for (key, start), entry in zip(front.keys, entries, strict=True):
+        # An alias key shows what it names; the event stream shows no scalar.
+        assert (key, start) == (entry.key, entry.key_start) or entry.key is None
+
+
+@PROPERTY
+@given(articles())
+def test_old_blocks_are_found_where_the_whole_event_stream_finds_them(
+    article: tuple[bytes, str],
+) -> None:
+    front = parse(article[0])
+    spans = old_block_spans(front)
+    assert spans is None or spans == _crawl_spans(
+        front.yaml_text, _top_level_entries(front.yaml_text)
+    )
+
+
+@pytest.mark.parametrize(
+    "path", GOOD + sorted((FIXTURES / "unsafe").iterdir()), ids=lambda p: p.name
+)
+def test_old_blocks_of_the_fixtures_are_found_where_the_event_stream_finds_them(
+    path: Path,
+) -> None:
+    front = parse(path.read_bytes())
+    spans = old_block_spans(front)
+    assert spans is None or spans == _crawl_spans(
+        front.yaml_text, _top_level_entries(front.yaml_text)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "crawl:\n  &k a: 1\n*k : 2\n",
+        "crawl:\n- &k x\n*k : 1\n",
+        "a: &k crawl\n*k : 1\nb: 2\n",
+        "&k crawl: 1\n*k : 2\n",
+        "? crawl\n: 1\nb: 2\n",
+        "crawl: [a,\n  b]\nnext: 1\n",
+        "b: 1\ncrawl:\n  health: ok\n  # a comment under it\n\n# a comment after it\nc: 2\n",
+    ],
+)
+def test_old_blocks_behind_aliases_and_odd_keys_are_found_as_the_event_stream_finds_them(
+    text: str,
+) -> None:
+    front = parse(f"---\n{text}---\n".encode())
+    spans = old_block_spans(front)
+    assert spans is None or spans == _crawl_spans(
+        front.yaml_text, _top_level_entries(front.yaml_text)
+    )
 
 
 def scalar_paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

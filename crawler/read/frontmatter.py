@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.resolver
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.reader import Reader, ReaderError
 
 from crawler.defaults import MAX_FRONT_MATTER_BYTES
@@ -41,7 +42,40 @@ _OPENING = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(\r?\n|\Z)")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*(\r?\n|\Z)", re.M)
 
 
-class YamlLoader(_BaseLoader):
+_STOCK_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> the tag it resolves to
+_PLAIN_TAGS_KEPT = 20_000  # entries; short texts only, so a few MB at most
+_PLAIN_TAG_TEXT = 40  # characters: keys, words, numbers and dates, not titles
+
+
+class QuickResolver(yaml.resolver.Resolver):
+    """The resolver, answering at once for the scalars whose tag cannot be implicit.
+
+    Every scalar of every file is resolved, in Python even under libyaml: a quoted
+    scalar is always a string (YAML 1.1 resolves only plain ones), and the short
+    plain texts that make up most of a file (keys, words, numbers) are remembered.
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> Any:
+        resolve = super().resolve
+        if (
+            kind is not ScalarNode
+            or self.yaml_path_resolvers
+            # The texts remembered are the stock resolvers' answers.
+            or self.yaml_implicit_resolvers is not _STOCK_RESOLVERS
+        ):
+            return resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if not implicit[0]:
+            return self.DEFAULT_SCALAR_TAG
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(value) <= _PLAIN_TAG_TEXT and len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+
+class YamlLoader(QuickResolver, _BaseLoader):
     """The safe loader (libyaml when available) whose every failure is a YAMLError."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -69,6 +103,10 @@ class FrontMatter:
     yaml_end: int  # where the closing fence line ('---' or '...') starts
     newline: str  # "\r\n" or "\n", the line ending the front matter uses
     data: dict[str, Any]  # the parsed top-level mapping
+    # Each top-level key as written, before merge keys are applied: its text when it
+    # is a scalar (else None) and where it starts in ``yaml_text``.  An alias key
+    # shows the scalar it names and where that is anchored.
+    keys: tuple[tuple[str | None, int], ...]
 
     @property
     def yaml_text(self) -> str:
@@ -105,8 +143,8 @@ def parse_front_matter(
             f"{max_yaml_bytes:,} bytes); raise --max-front-matter-bytes to crawl it"
         )
         raise FrontMatterError(path, reason)
-    data = _load_mapping(text, yaml_start, yaml_end, path)
-    return FrontMatter(text, bom, yaml_start, yaml_end, newline, data)
+    data, keys = _load_mapping(text, yaml_start, yaml_end, path)
+    return FrontMatter(text, bom, yaml_start, yaml_end, newline, data, keys)
 
 
 def _decode(raw: bytes, bom: bool, path: Path) -> str:
@@ -119,12 +157,16 @@ def _decode(raw: bytes, bom: bool, path: Path) -> str:
         raise FrontMatterError(path, reason) from None
 
 
-def _load_mapping(text: str, yaml_start: int, yaml_end: int, path: Path) -> dict[str, Any]:
+def _load_mapping(
+    text: str, yaml_start: int, yaml_end: int, path: Path
+) -> tuple[dict[str, Any], tuple[tuple[str | None, int], ...]]:
     loader = YamlLoader(text[yaml_start:yaml_end])
     try:
         node = loader.get_single_node()
         if node is None:
             raise FrontMatterError(path, "front matter is empty")
+        # Read before constructing: the constructor rewrites the pairs to apply merges.
+        keys = _keys_of(node)
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise FrontMatterError(path, yaml_error_reason(exc, text, yaml_start)) from None
@@ -139,7 +181,16 @@ def _load_mapping(text: str, yaml_start: int, yaml_end: int, path: Path) -> dict
         # be a syntax error, so such files are refused up front.
         reason = "front matter is a flow mapping ({...}); the crawl block needs key: value lines"
         raise FrontMatterError(path, reason)
-    return data
+    return data, keys
+
+
+def _keys_of(node: Node) -> tuple[tuple[str | None, int], ...]:
+    if not isinstance(node, MappingNode):
+        return ()
+    return tuple(
+        (key.value if isinstance(key, ScalarNode) else None, int(key.start_mark.index))
+        for key, _ in node.value
+    )
 
 
 def _kind(value: object) -> str:
@@ -187,4 +238,11 @@ def _position(text: str, index: int) -> str:
     return f"line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}"
 
 
-__all__ = ["BOM", "FrontMatter", "YamlLoader", "parse_front_matter", "yaml_error_reason"]
+__all__ = [
+    "BOM",
+    "FrontMatter",
+    "QuickResolver",
+    "YamlLoader",
+    "parse_front_matter",
+    "yaml_error_reason",
+]

@@ -31,83 +31,29 @@ from yaml.events import (
     StreamEndEvent,
     StreamStartEvent,
 )
-from yaml.nodes import Node
 
 from crawler.errors import ArticleError, FrontMatterError
 from crawler.read.frontmatter import BOM, FrontMatter, YamlLoader, parse_front_matter
-
-CRAWL_KEY = "crawl"
-_NO_WRAP = 2**31 - 1  # emitter line width: URLs must never be folded
-_STR_TAG = "tag:yaml.org,2002:str"
-_LINE_BREAKS = "\n\r\x85\u2028\u2029"
-
-
-class _BlockDumper(yaml.SafeDumper):
-    """The safe dumper, with list items indented under their key as in the seeds.
-
-    The pure-Python emitter is used for blocks with lists because libyaml's
-    cannot indent list items.
-    """
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _represent_str(dumper: _BlockDumper, value: str) -> Node:
-    # Double quotes escape line breaks and control characters, so every string is
-    # one physical line and the block can be indented line by line.
-    style = None if all(is_printable(ch) for ch in value) else '"'
-    return dumper.represent_scalar(_STR_TAG, str(value), style=style)
-
-
-_BlockDumper.add_representer(str, _represent_str)
-_BlockDumper.add_multi_representer(str, _represent_str)  # StrEnum values, written as text
-
-# libyaml's emitter is about ten times faster, which matters at tens of thousands of
-# files; but it writes list items level with their key and escapes characters beyond
-# the BMP (emoji), so blocks with either keep the pure-Python emitter.
-_FastDumper: type[Any] | None = getattr(yaml, "CSafeDumper", None)
-if _FastDumper is not None:
-    _FastDumper = type("_FastBlockDumper", (_FastDumper,), {})
-    _FastDumper.add_representer(str, _represent_str)
-    _FastDumper.add_multi_representer(str, _represent_str)
-
-
-def _needs_python_emitter(value: Any) -> bool:
-    if isinstance(value, list | tuple):
-        return True
-    if isinstance(value, str):
-        return any(ord(ch) > 0xFFFF for ch in value)
-    return isinstance(value, Mapping) and any(
-        _needs_python_emitter(key) or _needs_python_emitter(item) for key, item in value.items()
-    )
-
-
-def render_crawl_block(block: Mapping[str, Any], newline: str, indent: str = "") -> str:
-    """``{"crawl": block}`` as block-style YAML lines, each indented and ended by ``newline``."""
-    dumper = _BlockDumper if _FastDumper is None or _needs_python_emitter(block) else _FastDumper
-    dumped = yaml.dump(
-        {CRAWL_KEY: dict(block)},
-        Dumper=dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=_NO_WRAP,
-    )
-    return "".join((indent + line if line else "") + newline for line in dumped.splitlines())
+from crawler.write.block_yaml import CRAWL_KEY, is_printable, render_crawl_block
 
 
 def with_crawl_block(front: FrontMatter, block: Mapping[str, Any], path: Path) -> bytes:
     """The file's new bytes: old ``crawl`` entries removed, ``block`` appended at the end."""
     yaml_text = front.yaml_text
-    entries = _top_level_entries(yaml_text)
-    indent = " " * _indent(_line_at(yaml_text, entries[0].key_start)) if entries else ""
-    kept = _remove(yaml_text, _crawl_spans(yaml_text, entries))
+    spans = old_block_spans(front)
+    if spans is None:
+        entries = _top_level_entries(yaml_text)
+        first_key = entries[0].key_start if entries else None
+        spans = _crawl_spans(yaml_text, entries)
+    else:
+        first_key = front.keys[0][1] if front.keys else None
+    kept = _remove(yaml_text, spans)
+    indent = "" if first_key is None else " " * _indent(_line_at(yaml_text, first_key))
     if kept and not kept.endswith("\n"):
         kept += front.newline
     new_yaml = kept + render_crawl_block(block, front.newline, indent)
     raw = encode_front(front, new_yaml)
-    _check_spliced(front, raw, block, path)
+    _check_spliced(front, raw, block, path, len(kept) + len(indent))
     return raw
 
 
@@ -116,6 +62,48 @@ def without_crawl_block(front: FrontMatter) -> str:
     yaml_text = front.yaml_text
     kept = _remove(yaml_text, _crawl_spans(yaml_text, _top_level_entries(yaml_text)))
     return front.text[: front.yaml_start] + kept + front.text[front.yaml_end :]
+
+
+def old_block_spans(front: FrontMatter) -> list[tuple[int, int]] | None:
+    """Where the old ``crawl`` entries are, without an event pass over the whole text.
+
+    ``front.keys`` says which top-level keys read "crawl" (an alias key shows the
+    scalar it names, so none is missed) and where the next key starts; only the
+    lines from such a key up to the next key are parsed for events.  None when the
+    keys do not line up plainly (a key not first on its line, an alias key): the
+    whole text's event stream then decides.
+    """
+    yaml_text, keys = front.yaml_text, front.keys
+    spans: list[tuple[int, int]] = []
+    for number, (key, start) in enumerate(keys):
+        if key != CRAWL_KEY:
+            continue
+        following = [start for _, start in keys[number + 1 : number + 2]]
+        region_start = _line_start(yaml_text, start)
+        column = start - region_start
+        # Each key first on its line, at the mapping's column, in order.
+        if any(_column_alone(yaml_text, at) != column for at in (start, *following)):
+            return None
+        if following and following[0] <= start:
+            return None
+        region_end = _line_start(yaml_text, following[0]) if following else len(yaml_text)
+        try:
+            entries = _top_level_entries(yaml_text[region_start:region_end])
+        except yaml.YAMLError:
+            return None
+        if len(entries) != 1 or entries[0].key_start != start - region_start:
+            return None
+        if entries[0].key != CRAWL_KEY:
+            continue  # an alias key reading "crawl": not an old block
+        entry = _Entry(CRAWL_KEY, start, region_start + entries[0].content_end)
+        spans.append(_entry_span(yaml_text, entry, region_end))
+    return spans
+
+
+def _column_alone(text: str, index: int) -> int | None:
+    """The column of ``index`` if only spaces precede it on its line."""
+    start = _line_start(text, index)
+    return None if text[start:index].strip(" ") else index - start
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +226,13 @@ def reparse(raw: bytes, path: Path, what: str) -> FrontMatter:
         raise FrontMatterError(path, f"{what}: the result does not parse ({exc.reason})") from None
 
 
-def _check_spliced(front: FrontMatter, raw: bytes, block: Mapping[str, Any], path: Path) -> None:
+def _check_spliced(
+    front: FrontMatter, raw: bytes, block: Mapping[str, Any], path: Path, block_start: int
+) -> None:
+    """Parse ``raw`` again: the other keys as before, one ``crawl`` key, ours, reading ``block``.
+
+    ``block_start`` is where the rendered block's key is in the new YAML text.
+    """
     what = "cannot write the crawl block safely"
     after = reparse(raw, path, what)
     before_keys = [key for key in front.data if key != CRAWL_KEY]
@@ -250,9 +244,9 @@ def _check_spliced(front: FrontMatter, raw: bytes, block: Mapping[str, Any], pat
             raise FrontMatterError(path, f"{what}: the value of {key!r} would change")
     if not is_same_value(after.data.get(CRAWL_KEY), dict(block)):
         raise FrontMatterError(path, f"{what}: the block does not read back as written")
-    crawl_entries = [e for e in _top_level_entries(after.yaml_text) if e.key == CRAWL_KEY]
-    if len(crawl_entries) != 1:
-        raise FrontMatterError(path, f"{what}: more than one crawl key would remain")
+    # Every key reading "crawl", aliases included, must be the one just written.
+    if [start for key, start in after.keys if key == CRAWL_KEY] != [block_start]:
+        raise FrontMatterError(path, f"{what}: the new block would not be the only crawl key")
 
 
 def is_same_value(a: object, b: object, _seen: set[tuple[int, int]] | None = None) -> bool:
@@ -284,19 +278,6 @@ def is_same_value(a: object, b: object, _seen: set[tuple[int, int]] | None = Non
             and all(is_same_value(x, y, seen) for x, y in zip(a, b, strict=True))
         )
     return type(a) is type(b) and a == b
-
-
-def is_printable(ch: str) -> bool:
-    """A character YAML may hold unescaped on one line (YAML 1.1, section 5.1)."""
-    if ch in _LINE_BREAKS or ch == "\ufeff":
-        return False
-    return (
-        "\x20" <= ch <= "\x7e"
-        or ch == "\t"
-        or "\xa0" <= ch <= "\ud7ff"
-        or "\ue000" <= ch <= "\ufffd"
-        or ch >= "\U00010000"
-    )
 
 
 __all__ = [
