@@ -158,7 +158,7 @@ async def _crawl(
             kept = "enriched"
         shown = FileOutcome.from_json(record.outcome, item.display, kept)
         files[index] = (replace(shown, health=record.health, digest=record.digest), None)
-        rows[index] = [LinkRow(item.display, name, result) for name, result in results.items()]
+        rows[index] = _rows(item.display, results)
         if done:
             return
         if item.article is None:
@@ -172,7 +172,7 @@ async def _crawl(
     def written(index: int, article: ReadArticle, results: Results, prepared: Prepared) -> None:
         feed.written()
         files[index] = (prepared.outcome, prepared.diff)
-        rows[index] = _rows(article, results)
+        rows[index] = _rows(article.display, results)
         if not options.dry_run and prepared.outcome.error != INTERRUPTED:
             item = prepared.outcome
             health, digest = item.health or "rejected", item.digest or ""
@@ -224,8 +224,8 @@ async def _crawl(
         run.trend = [item for item in await store.runs(30) if item.id != recorder.run_id]
 
 
-def _rows(article: ReadArticle, results: Results) -> list[LinkRow]:
-    return [LinkRow(article.display, name, result) for name, result in results.items()]
+def _rows(display: str, results: Results) -> list[LinkRow]:
+    return [LinkRow(display, name, result) for name, result in results.items()]
 
 
 def _transport(

@@ -26,6 +26,7 @@ from test_cli import run_crawler
 from crawler.config import Config, ConnectTo
 from crawler.pipeline import CrawlOptions, CrawlRun, crawl
 from crawler.read.frontmatter import parse_front_matter
+from crawler.state.sqlite import SqliteStore
 
 HOST = "news.example"
 PAGE = f"http://{HOST}/story"
@@ -146,8 +147,15 @@ async def test_a_recheck_is_conditional_and_a_304_reuses_what_was_learned(
     assert image.result.image is not None and image.result.image.info is not None
     assert (image.result.image.info.width, image.result.image.info.height) == (2, 1)
     page = next(row for row in again.links if row.field == "webUrl")
-    assert page.result.page is not None and page.result.page.title == "Story"
     assert page.link.detail is not None and "304" in page.link.detail
+    # What the page said, learned by the first run, is what the second run recorded.
+    store = await SqliteStore.open(tmp_path / "state.db")
+    try:
+        recorded = (await store.last_checks([page.link.url]))[page.link.url]
+    finally:
+        await store.close()
+    assert recorded.extra["page"]["title"] == "Story"
+    assert recorded.detail is not None and "304" in recorded.detail
     assert [row.link.result for row in again.links] == [row.link.result for row in first.links]
 
 

@@ -5,11 +5,11 @@ until the reports, they took about 7 KB per article.  A :class:`Spool` keeps the
 SQLite instead: in memory for a small run and, past :data:`SPILL_AFTER` records, in
 a file of a private temporary folder (the folder 0700, the file 0600: rows name
 URLs) that :meth:`Spool.close` removes, also when the run fails (a finalizer
-removes it when nobody closed the spool).  Each record is pickled whole; beside it
-are the columns the reports select, sort and count by (read through
-:mod:`crawler.run.spool_views`), so that the figures over every distinct URL are
-SQL over the spool rather than dicts of every URL, and the records are read back
-as a stream.
+removes it when nobody closed the spool).  Each record is pickled (a link row
+without what its page said, which no report shows); beside it are the columns the
+reports select, sort and count by (read through :mod:`crawler.run.spool_views`), so
+that the figures over every distinct URL are SQL over the spool rather than dicts of
+every URL, and the records are read back as a stream.
 
 The order is the reports': files by their place in the run (discovery order), link
 rows by file, then field.  The pipeline files each record under its file's place
@@ -26,6 +26,7 @@ import tempfile
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -168,7 +169,7 @@ class Spool:
         self._db.executemany(
             "INSERT INTO link_rows VALUES (?, ?)",
             [
-                (place, pickle.dumps(row, pickle.HIGHEST_PROTOCOL))
+                (place, pickle.dumps(_reported(row), pickle.HIGHEST_PROTOCOL))
                 for place, row in zip(places, rows, strict=True)
             ],
         )
@@ -200,6 +201,16 @@ class Spool:
         self._db.close()
         self._db, self.folder = disk, folder
         self._finalizer = weakref.finalize(self, _discard, disk, folder, os.getpid())
+
+
+def _reported(row: LinkRow) -> LinkRow:
+    """The row as the reports read it: what the page said about itself is in none of them.
+
+    A page's metadata (title, description, authors...) was most of a pickled row.
+    """
+    if row.result.page is None:
+        return row
+    return replace(row, result=replace(row.result, page=None))
 
 
 def _link_columns(place: int, row: LinkRow) -> tuple[object, ...]:

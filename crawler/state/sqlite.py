@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from crawler.errors import StateError
+from crawler.state import sqlite_files as file_queries
 from crawler.state import sqlite_queries as queries
 from crawler.state.migrations import migrate, state_error
 from crawler.state.store import (
@@ -129,13 +130,13 @@ class SqliteStore:
         await self._call(queries.record_checks, run_id, checks)
 
     async def record_files(self, run_id: int, files: Sequence[FileRecord]) -> None:
-        await self._call(queries.record_files, run_id, files)
+        await self._call(file_queries.record_files, run_id, files)
 
     async def record_links(self, run_id: int, links: Sequence[LinkRecord]) -> None:
-        await self._call(queries.record_links, run_id, links)
+        await self._call(file_queries.record_links, run_id, links)
 
     async def record_again(self, run_id: int, files: Sequence[FileRecord]) -> None:
-        await self._call(queries.record_again, run_id, files)
+        await self._call(file_queries.record_again, run_id, files)
 
     async def last_checks(self, urls: Iterable[str]) -> dict[str, UrlCheckRecord]:
         return await self._call(queries.last_checks, list(urls))
@@ -144,7 +145,7 @@ class SqliteStore:
         return await self._call(queries.history, list(urls))
 
     async def file_records(self, paths: Iterable[str]) -> dict[str, FileRecord]:
-        return await self._call(queries.file_records, list(paths))
+        return await self._call(file_queries.file_records, list(paths))
 
     async def runs(self, limit: int) -> list[RunRecord]:
         return await self._call(queries.runs, limit)
@@ -156,10 +157,10 @@ class SqliteStore:
         return await self._call(queries.run_checked, run_id, list(urls))
 
     async def run_files(self, run_id: int) -> list[FileRecord]:
-        return await self._call(queries.run_files, run_id)
+        return await self._call(file_queries.run_files, run_id)
 
     async def run_links(self, run_id: int) -> list[LinkRecord]:
-        return await self._call(queries.run_links, run_id)
+        return await self._call(file_queries.run_links, run_id)
 
     async def failed_urls(self, run_id: int | None = None) -> set[str]:
         return await self._call(queries.failed_urls, run_id)

@@ -1,5 +1,6 @@
-"""The SQL behind :class:`crawler.state.sqlite.SqliteStore`, run on the store's thread.
+"""The SQL behind :class:`crawler.state.sqlite.SqliteStore`: runs, URL checks and their history.
 
+(The files each run wrote and the links they name: :mod:`crawler.state.sqlite_files`.)
 Each function takes the connection first and is called only on the thread that
 created it; the write functions are one transaction each.  Records go in and come
 out as :mod:`crawler.state.store` values; times are ISO 8601 text in UTC.
@@ -23,8 +24,6 @@ from typing import Any
 from crawler.fetch.urls import redact_text, redact_url
 from crawler.outcomes import Result
 from crawler.state.store import (
-    FileRecord,
-    LinkRecord,
     RunRecord,
     UrlCheckRecord,
     UrlHistory,
@@ -75,7 +74,7 @@ def transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("COMMIT")
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
     return utc(moment).isoformat(timespec="microseconds")
 
 
@@ -83,7 +82,7 @@ def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _wanted(keys: Iterable[str]) -> str:
+def wanted_json(keys: Iterable[str]) -> str:
     """A JSON array of distinct keys: one parameter, however many keys (json_each)."""
     return json.dumps(list(dict.fromkeys(keys)))
 
@@ -95,7 +94,7 @@ def begin_run(
     connection: sqlite3.Connection, started_at: datetime, options: Mapping[str, Any]
 ) -> int:
     # Options are for people reading reports: values JSON cannot hold become text.
-    values = (_stamp(started_at), json.dumps(dict(options), sort_keys=True, default=str))
+    values = (stamp(started_at), json.dumps(dict(options), sort_keys=True, default=str))
     cursor = connection.execute("INSERT INTO runs (started_at, options) VALUES (?, ?)", values)
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -104,7 +103,7 @@ def begin_run(
 def finish_run(
     connection: sqlite3.Connection, run_id: int, finished_at: datetime, counts: Mapping[str, int]
 ) -> None:
-    values = (_stamp(finished_at), json.dumps(dict(counts), sort_keys=True), run_id)
+    values = (stamp(finished_at), json.dumps(dict(counts), sort_keys=True), run_id)
     cursor = connection.execute("UPDATE runs SET finished_at = ?, counts = ? WHERE id = ?", values)
     if cursor.rowcount == 0:
         raise ValueError(f"no run {run_id} to finish")
@@ -170,7 +169,7 @@ def last_checks(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str
         " JOIN url_checks ON url_checks.rowid = (SELECT rowid FROM url_checks AS latest"
         " WHERE latest.url = wanted.value"
         " ORDER BY latest.checked_at DESC, latest.run_id DESC LIMIT 1)",
-        (_wanted(asked.values()),),
+        (wanted_json(asked.values()),),
     )
     found = {row["url"]: _check_of(row) for row in rows}
     return {url: found[shown] for url, shown in asked.items() if shown in found}
@@ -186,7 +185,7 @@ def run_checks(connection: sqlite3.Connection, run_id: int) -> list[UrlCheckReco
 def run_checked(connection: sqlite3.Connection, run_id: int, urls: Iterable[str]) -> set[str]:
     rows = connection.execute(
         "SELECT url FROM url_checks WHERE url IN (SELECT value FROM json_each(?)) AND run_id = ?",
-        (_wanted(_by_shown_url(urls).values()), run_id),
+        (wanted_json(_by_shown_url(urls).values()), run_id),
     )
     return {row["url"] for row in rows}
 
@@ -210,7 +209,7 @@ def history(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, Ur
     asked = _by_shown_url(urls)
     rows = connection.execute(
         "SELECT * FROM url_history WHERE url IN (SELECT value FROM json_each(?))",
-        (_wanted(asked.values()),),
+        (wanted_json(asked.values()),),
     )
     found = {
         row["url"]: UrlHistory(
@@ -224,89 +223,6 @@ def history(connection: sqlite3.Connection, urls: Iterable[str]) -> dict[str, Ur
         for row in rows
     }
     return {url: found[shown] for url, shown in asked.items() if shown in found}
-
-
-# -- files and the links they name ---------------------------------------------------------
-
-
-def record_files(connection: sqlite3.Connection, run_id: int, files: Sequence[FileRecord]) -> None:
-    for record in files:
-        if record.run_id != run_id:
-            raise ValueError(
-                f"{record.path}: recorded in run {run_id} but names run {record.run_id}"
-            )
-    rows = [
-        (
-            run_id,
-            record.path,
-            _stamp(record.checked_at),
-            str(record.health),
-            record.digest,
-            json.dumps(dict(record.outcome)),
-            None if record.fields is None else json.dumps(list(record.fields)),
-        )
-        for record in files
-    ]
-    with transaction(connection):
-        connection.executemany(
-            "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome, fields)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-
-
-def record_again(connection: sqlite3.Connection, run_id: int, files: Sequence[FileRecord]) -> None:
-    # One statement per table for the whole batch: a re-crawl inside --stale-after
-    # records every file of the corpus this way.
-    wanted = json.dumps([[record.path, record.run_id] for record in files])
-    found = (
-        " FROM json_each(:wanted) AS wanted JOIN {table} AS earlier"
-        " ON earlier.run_id = json_extract(wanted.value, '$[1]')"
-        " AND earlier.path = json_extract(wanted.value, '$[0]')"
-    )
-    with transaction(connection):
-        connection.execute(
-            "INSERT INTO file_checks (run_id, path, checked_at, health, digest, outcome, fields)"
-            " SELECT :run_id, earlier.path, earlier.checked_at, earlier.health, earlier.digest,"
-            " json_set(earlier.outcome, '$.status', 'unchanged'), earlier.fields"
-            + found.format(table="file_checks"),
-            {"run_id": run_id, "wanted": wanted},
-        )
-        connection.execute(
-            "INSERT INTO file_links (run_id, path, field, url)"
-            " SELECT :run_id, earlier.path, earlier.field, earlier.url"
-            + found.format(table="file_links"),
-            {"run_id": run_id, "wanted": wanted},
-        )
-
-
-def file_records(connection: sqlite3.Connection, paths: Iterable[str]) -> dict[str, FileRecord]:
-    rows = connection.execute(
-        "SELECT file_checks.* FROM json_each(?) AS wanted"
-        " JOIN file_checks ON file_checks.rowid = (SELECT rowid FROM file_checks AS latest"
-        " WHERE latest.path = wanted.value"
-        " ORDER BY latest.checked_at DESC, latest.run_id DESC LIMIT 1)",
-        (_wanted(paths),),
-    )
-    return {row["path"]: _file_of(row) for row in rows}
-
-
-def run_files(connection: sqlite3.Connection, run_id: int) -> list[FileRecord]:
-    rows = connection.execute("SELECT * FROM file_checks WHERE run_id = ? ORDER BY path", (run_id,))
-    return [_file_of(row) for row in rows]
-
-
-def record_links(connection: sqlite3.Connection, run_id: int, links: Sequence[LinkRecord]) -> None:
-    rows = [(run_id, link.path, link.field, redact_url(link.url)) for link in links]
-    with transaction(connection):
-        connection.executemany("INSERT INTO file_links VALUES (?, ?, ?, ?)", rows)
-
-
-def run_links(connection: sqlite3.Connection, run_id: int) -> list[LinkRecord]:
-    rows = connection.execute(
-        "SELECT path, field, url FROM file_links WHERE run_id = ? ORDER BY path, field", (run_id,)
-    )
-    return [LinkRecord(row["path"], row["field"], row["url"]) for row in rows]
 
 
 # -- rows <-> records -----------------------------------------------------------------------
@@ -327,7 +243,7 @@ def _check_row(run_id: int, check: UrlCheckRecord) -> dict[str, Any]:
         "etag": check.etag,
         "last_modified": check.last_modified,
         "bytes_read": check.bytes_read,
-        "checked_at": _stamp(check.checked_at),
+        "checked_at": stamp(check.checked_at),
         "extra": json.dumps(dict(check.extra), sort_keys=True),
         "ok": check.result is Result.OK,
         "failed": check.result.is_failure,
@@ -350,16 +266,4 @@ def _check_of(row: sqlite3.Row) -> UrlCheckRecord:
         bytes_read=row["bytes_read"],
         checked_at=datetime.fromisoformat(row["checked_at"]),
         extra=json.loads(row["extra"]),
-    )
-
-
-def _file_of(row: sqlite3.Row) -> FileRecord:
-    return FileRecord(
-        path=row["path"],
-        run_id=row["run_id"],
-        checked_at=datetime.fromisoformat(row["checked_at"]),
-        health=row["health"],
-        digest=row["digest"],
-        outcome=json.loads(row["outcome"]),
-        fields=None if row["fields"] is None else json.loads(row["fields"]),
     )
