@@ -66,12 +66,18 @@ def without_status(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key: value for key, value in item.items() if key != "status"} for item in files]
 
 
-async def crawl_twice(
-    site: CountingSite, tmp_path: Path, **second: Any
-) -> tuple[Path, CrawlRun, CrawlRun]:
+async def crawl_once(site: CountingSite, tmp_path: Path) -> tuple[Path, Path, CrawlRun]:
+    """The corpus crawled once with a state store and an hour's --stale-after."""
     folder = write_corpus(tmp_path / "articles")
     state = tmp_path / "state.db"
     first = await crawl(CrawlOptions((str(folder),)), config_for(site, state, stale_after=3600.0))
+    return folder, state, first
+
+
+async def crawl_twice(
+    site: CountingSite, tmp_path: Path, **second: Any
+) -> tuple[Path, CrawlRun, CrawlRun]:
+    folder, state, first = await crawl_once(site, tmp_path)
     site.requests.clear()
     again_config = config_for(site, state, stale_after=3600.0, **second)
     again = await crawl(CrawlOptions((str(folder),)), again_config)
@@ -92,10 +98,8 @@ async def test_a_fresh_unchanged_file_is_not_parsed_again(
 async def test_a_file_changed_since_is_parsed_and_its_new_url_checked(
     site: CountingSite, tmp_path: Path
 ) -> None:
-    folder = write_corpus(tmp_path / "articles")
-    state = tmp_path / "state.db"
+    folder, state, _ = await crawl_once(site, tmp_path)
     config = config_for(site, state, stale_after=3600.0)
-    await crawl(CrawlOptions((str(folder),)), config)
     site.requests.clear()
     path = folder / "b.md"
     path.write_text(path.read_text().replace(f'webUrl: "{PAGE}"', f'webUrl: "{PAGE}/new"', 1))
@@ -134,9 +138,7 @@ async def test_a_fresh_recrawl_reports_the_rows_of_the_crawl_that_checked_them(
 async def test_a_record_of_an_older_crawler_is_parsed_once_then_kept_with_its_fields(
     site: CountingSite, tmp_path: Path
 ) -> None:
-    folder = write_corpus(tmp_path / "articles")
-    state = tmp_path / "state.db"
-    first = await crawl(CrawlOptions((str(folder),)), config_for(site, state, stale_after=3600.0))
+    folder, state, first = await crawl_once(site, tmp_path)
     with sqlite3.connect(state) as connection:  # as a crawler without field plans left it
         connection.execute("UPDATE file_checks SET fields = NULL")
     connection.close()
@@ -180,10 +182,8 @@ async def test_crawler_report_after_a_fresh_recrawl_shows_that_run(
 async def test_a_stale_url_named_by_a_fresh_and_a_changed_file_is_requested_again(
     site: CountingSite, tmp_path: Path
 ) -> None:
-    folder = write_corpus(tmp_path / "articles")
-    state = tmp_path / "state.db"
+    folder, state, _ = await crawl_once(site, tmp_path)
     config = config_for(site, state, stale_after=3600.0)
-    await crawl(CrawlOptions((str(folder),)), config)
     with sqlite3.connect(state) as connection:  # the page's check, older than the window
         connection.execute(
             "UPDATE url_checks SET checked_at = '2000-01-01T00:00:00.000000+00:00' WHERE url = ?",
