@@ -492,6 +492,18 @@ class WireFaults:
 
 
 @contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[int]:
+    """``app`` served on 127.0.0.1 for the block; its port."""
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    assert server.port is not None
+    try:
+        yield server.port
+    finally:
+        await server.close()
+
+
+@contextlib.asynccontextmanager
 async def start_failure_site(tls: TlsMaterial) -> AsyncIterator[FailureSite]:
     state = SiteState()
     plain = TestServer(make_app(state), host="127.0.0.1", shutdown_timeout=1.0)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from failure_site import serving
 
 import crawler.pipeline
 import crawler.run.feed
@@ -264,14 +264,9 @@ async def counting_site() -> AsyncIterator[CountingSite]:
     app.router.add_get("/robots.txt", no_robots)
     app.router.add_get("/page/{number}", handle)
     app.router.add_get("/img/{number}.png", handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    assert server.port is not None
-    site.port = server.port
-    try:
+    async with serving(app) as port:
+        site.port = port
         yield site
-    finally:
-        await server.close()
 
 
 def write_articles(folder: Path) -> None:

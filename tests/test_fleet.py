@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from failure_site import serving
 from redis_server import RedisServer
 
 from crawler.config import Config, ConnectTo
@@ -86,14 +86,9 @@ def site_app(site: Site) -> web.Application:
 @pytest.fixture
 async def site() -> AsyncIterator[Site]:
     running = Site()
-    server = TestServer(site_app(running), host="127.0.0.1")
-    await server.start_server()
-    assert server.port is not None
-    running.port = server.port
-    try:
+    async with serving(site_app(running)) as port:
+        running.port = port
         yield running
-    finally:
-        await server.close()
 
 
 def write_corpus(folder: Path, files: int, seed: int) -> dict[str, str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from failure_site import serving
 from PIL import Image
 from test_cli import outside_block, run_crawler
 
@@ -98,14 +98,9 @@ def make_app(site: AuthSite) -> web.Application:
 @pytest.fixture
 async def site() -> AsyncIterator[AuthSite]:
     auth_site = AuthSite()
-    server = TestServer(make_app(auth_site), host="127.0.0.1")
-    await server.start_server()
-    assert server.port is not None
-    auth_site.port = server.port
-    try:
+    async with serving(make_app(auth_site)) as port:
+        auth_site.port = port
         yield auth_site
-    finally:
-        await server.close()
 
 
 ARTICLE = f"""---

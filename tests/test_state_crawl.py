@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from failure_site import serving
 from PIL import Image
 from test_cli import run_crawler
 
@@ -82,14 +82,9 @@ def make_app(site: CountingSite) -> web.Application:
 @pytest.fixture
 async def site() -> AsyncIterator[CountingSite]:
     counting = CountingSite(0)
-    server = TestServer(make_app(counting), host="127.0.0.1")
-    await server.start_server()
-    assert server.port is not None
-    counting.port = server.port
-    try:
+    async with serving(make_app(counting)) as port:
+        counting.port = port
         yield counting
-    finally:
-        await server.close()
 
 
 ARTICLE = f"""---

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
-from failure_site import assert_spaced
+from failure_site import assert_spaced, serving
 
 from crawler.config import Config, ConnectTo
 from crawler.pipeline import CrawlOptions, crawl
@@ -104,15 +103,12 @@ def site_app(site: Site) -> web.Application:
 @pytest.fixture
 async def site() -> AsyncIterator[Site]:
     running = Site()
-    server = TestServer(site_app(running), host="127.0.0.1")
-    await server.start_server()
-    assert server.port is not None
-    running.port = server.port
-    try:
-        yield running
-    finally:
-        running.release.set()
-        await server.close()
+    async with serving(site_app(running)) as port:
+        running.port = port
+        try:
+            yield running
+        finally:
+            running.release.set()
 
 
 def write_corpus(folder: Path, files: int, seed: int) -> dict[str, str]:
@@ -253,14 +249,9 @@ async def timed_site() -> AsyncIterator[TimedSite]:
 
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    assert server.port is not None
-    running.port = server.port
-    try:
+    async with serving(app) as port:
+        running.port = port
         yield running
-    finally:
-        await server.close()
 
 
 async def test_two_workers_keep_each_hosts_limits_and_ask_each_url_once(
